@@ -1,0 +1,30 @@
+// Whole-file reads and crash-safe writes. Stateless functions; thread-safe.
+#ifndef CAMOE_COMMON_FILE_UTIL_H_
+#define CAMOE_COMMON_FILE_UTIL_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace camoe {
+
+// The bytes of `path`. NotFound / PermissionDenied / DataLoss name the path.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Like ReadFile, but a name ending in ".gz" is gunzipped (truncated or corrupt
+// gzip data is DataLoss).
+absl::StatusOr<std::string> ReadMaybeGzipFile(const std::string& path);
+
+// Writes `data` to `path` so that a crash at any moment leaves either the old
+// file or the complete new one: write to a temporary in the same folder, fsync,
+// rename over `path`, fsync the folder. A full disk is an error, never a
+// truncated file at `path`.
+absl::Status WriteFileAtomically(const std::string& path, std::string_view data);
+
+bool FileExists(const std::string& path);
+
+}  // namespace camoe
+
+#endif  // CAMOE_COMMON_FILE_UTIL_H_
