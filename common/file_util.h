@@ -2,6 +2,7 @@
 #ifndef CAMOE_COMMON_FILE_UTIL_H_
 #define CAMOE_COMMON_FILE_UTIL_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,28 @@ absl::StatusOr<std::string> ReadMaybeGzipFile(const std::string& path);
 absl::Status WriteFileAtomically(const std::string& path, std::string_view data);
 
 bool FileExists(const std::string& path);
+
+// A read-only memory map of a whole file: large weight files are parsed in
+// place instead of copied. The mapping lives as long as the object; data() is
+// safe to read from several threads.
+class MappedFile {
+ public:
+  // NotFound / PermissionDenied name the path. An empty file maps to empty data.
+  static absl::StatusOr<std::unique_ptr<MappedFile>> Open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::string_view data() const { return {static_cast<const char*>(addr_), size_}; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile(std::string path, void* addr, size_t size)
+      : path_(std::move(path)), addr_(addr), size_(size) {}
+  std::string path_;
+  void* addr_;
+  size_t size_;
+};
 
 }  // namespace camoe
 

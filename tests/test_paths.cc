@@ -1,6 +1,7 @@
 #include "tests/test_paths.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -15,7 +16,9 @@ std::string SharedDir() { return CAMOE_TEST_SHARED_DIR; }
 std::string Python() { return CAMOE_TEST_PYTHON; }
 
 std::string TempDir(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(BinaryDir()) / "test_tmp" / name;
+  // Per process: ctest runs tests in parallel, each test in its own process.
+  std::filesystem::path dir = std::filesystem::path(BinaryDir()) / "test_tmp" /
+                              (name + "." + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
