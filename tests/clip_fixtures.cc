@@ -2,6 +2,7 @@
 
 #include <torch/script.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "worker/weights/clip_state_dict.h"
@@ -103,6 +104,24 @@ WeightMap RoundedToHalf(const WeightMap& weights) {
   WeightMap out;
   for (const auto& [name, tensor] : weights) out[name] = tensor.to(at::kHalf).to(at::kFloat);
   return out;
+}
+
+FloatMatrix ToMatrix(const at::Tensor& t) {
+  at::Tensor c = t.contiguous().to(at::kFloat);
+  FloatMatrix m;
+  m.rows = c.size(0);
+  m.cols = c.size(1);
+  m.values.assign(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  return m;
+}
+
+double MaxAbsDiff(const FloatMatrix& a, const FloatMatrix& b) {
+  if (a.rows != b.rows || a.cols != b.cols) return INFINITY;
+  double worst = 0;
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    worst = std::max(worst, std::abs(static_cast<double>(a.values[i]) - b.values[i]));
+  }
+  return worst;
 }
 
 }  // namespace camoe::testing

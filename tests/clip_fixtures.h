@@ -8,6 +8,7 @@
 #include <string>
 
 #include "camoe/config.pb.h"
+#include "worker/model/clip_encoder.h"
 #include "tests/clip_reference.h"
 
 namespace camoe::testing {
@@ -28,6 +29,12 @@ void WriteTorchSaveZip(const std::string& path, const WeightMap& weights);
 
 // `weights` rounded through fp16, as fp32 (what loading an fp16 archive yields).
 WeightMap RoundedToHalf(const WeightMap& weights);
+
+// A [rows, cols] tensor as a FloatMatrix.
+FloatMatrix ToMatrix(const at::Tensor& t);
+
+// Largest absolute elementwise difference; infinity if the shapes differ.
+double MaxAbsDiff(const FloatMatrix& a, const FloatMatrix& b);
 
 }  // namespace camoe::testing
 

@@ -8,6 +8,13 @@ camoe_add_test(clip_model_test
   LIBS camoe_model)
 target_precompile_headers(clip_model_test PRIVATE <torch/torch.h>)
 
+# Weight files written by PyTorch itself, against PyTorch's outputs.
+camoe_add_test(clip_pytorch_test
+  SOURCES clip_pytorch_test.cc clip_reference.cc clip_fixtures.cc
+  LIBS camoe_model
+  LABELS python)
+target_precompile_headers(clip_pytorch_test REUSE_FROM clip_model_test)
+
 # A ViT-B/32-sized forward: right shapes, runs once.
 camoe_add_test(clip_vitb32_smoke_test
   SOURCES clip_vitb32_smoke_test.cc
