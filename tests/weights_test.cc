@@ -90,6 +90,20 @@ class PickleWriter {
     Op('t').Op('R');
     return *this;
   }
+  // torch._utils._rebuild_tensor_v3(untyped storage(key, nbytes), offset, size, stride,
+  //                                 False, {}, torch.<dtype>)
+  PickleWriter& TensorV3(const std::string& key, int32_t nbytes, const std::string& dtype,
+                         const std::vector<int32_t>& size, const std::vector<int32_t>& stride) {
+    Global("torch._utils", "_rebuild_tensor_v3");
+    Op('(');
+    Op('(').Str("storage").Global("torch", "UntypedStorage").Str(key).Str("cpu").Int(nbytes).Op('t');
+    Op('Q');
+    Int(0).IntTuple(size).IntTuple(stride).Op('\x89');
+    Global("collections", "OrderedDict").Op(')').Op('R');
+    Global("torch", dtype);
+    Op('t').Op('R');
+    return *this;
+  }
   std::string Done() { return bytes_ + '.'; }
 
  private:
@@ -182,6 +196,16 @@ TEST_F(TorchArchiveTest, ReadsContiguousStridedAndSharedStorageViews) {
   EXPECT_EQ(AsFloats(archive->tensors[1].bytes), std::vector<float>({0, 4, 1, 5, 2, 6, 3, 7}));
   EXPECT_EQ(AsFloats(archive->tensors[2].bytes), std::vector<float>({5, 6, 7}));
   EXPECT_EQ(archive->other_values, std::vector<std::string>({"meta"}));
+}
+
+TEST_F(TorchArchiveTest, ReadsUntypedStoragesWithAnExplicitDtype) {
+  std::string pickle = PickleWriter().Op('}').Str("w")
+                           .TensorV3("0", 32, "float32", {2, 2}, {1, 2}).Op('s').Done();
+  std::string zip = MakeZip({{"archive/data.pkl", pickle}, {"archive/data/0", Floats(storage_)}});
+  auto archive = ReadTorchArchive(zip, "mem.pt");
+  ASSERT_TRUE(archive.ok()) << archive.status();
+  EXPECT_EQ(archive->tensors[0].dtype, DTYPE_FLOAT32);
+  EXPECT_EQ(AsFloats(archive->tensors[0].bytes), std::vector<float>({0, 2, 1, 3}));
 }
 
 TEST_F(TorchArchiveTest, ViewOutsideItsStorageIsRefused) {

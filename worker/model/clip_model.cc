@@ -13,8 +13,10 @@ namespace {
 torch::Tensor Attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                      const torch::Tensor& mask) {
 #if TORCH_VERSION_MAJOR >= 2
-  return at::scaled_dot_product_attention(q, k, v, mask.defined() ? mask.to(q.scalar_type())
-                                                                   : mask);
+  // An undefined tensor inside the optional would count as a mask: pass nullopt.
+  c10::optional<at::Tensor> attn_mask;
+  if (mask.defined()) attn_mask = mask.to(q.scalar_type());
+  return at::scaled_dot_product_attention(q, k, v, attn_mask);
 #else
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) * scale;

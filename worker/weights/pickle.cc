@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/tensor_file.h"
 
 namespace camoe {
 namespace {
@@ -193,8 +194,9 @@ class Unpickler {
     return out;
   }
 
-  // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)
-  absl::StatusOr<PickleRef> RebuildTensor(const std::vector<PickleRef>& args) {
+  // torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...); v3 adds
+  // the dtype as argument 7 for untyped storages.
+  absl::StatusOr<PickleRef> RebuildTensor(const std::vector<PickleRef>& args, bool v3) {
     if (args.size() < 4 || args[0]->kind != PickleValue::Kind::kStorage ||
         args[1]->kind != PickleValue::Kind::kInt) {
       return Fail("malformed tensor rebuild arguments");
@@ -207,6 +209,28 @@ class Unpickler {
     if (tensor->tensor.shape.size() != tensor->tensor.stride.size()) {
       return Fail("tensor size and stride differ in rank");
     }
+    if (v3 && args.size() >= 7 && args[6]->kind == PickleValue::Kind::kGlobal) {
+      static const std::pair<const char*, TensorDtype> kDtypes[] = {
+          {"torch.float32", DTYPE_FLOAT32}, {"torch.float", DTYPE_FLOAT32},
+          {"torch.float16", DTYPE_FLOAT16}, {"torch.half", DTYPE_FLOAT16},
+          {"torch.bfloat16", DTYPE_BFLOAT16}, {"torch.float64", DTYPE_FLOAT64},
+          {"torch.double", DTYPE_FLOAT64}, {"torch.int64", DTYPE_INT64},
+          {"torch.long", DTYPE_INT64},       {"torch.int32", DTYPE_INT32},
+          {"torch.int", DTYPE_INT32},        {"torch.uint8", DTYPE_UINT8},
+          {"torch.bool", DTYPE_UINT8},
+      };
+      const std::string& name = args[6]->text;
+      tensor->tensor.dtype = DTYPE_UNSPECIFIED;
+      tensor->tensor.dtype_name = name;
+      for (const auto& [torch_name, dtype] : kDtypes) {
+        if (name == torch_name) tensor->tensor.dtype = dtype;
+      }
+      // An untyped storage counts bytes; express its size in elements.
+      const int size = DtypeSize(tensor->tensor.dtype);
+      if (size > 0 && args[0]->tensor.dtype == DTYPE_UNSPECIFIED) {
+        tensor->tensor.storage_numel = args[0]->tensor.storage_numel / size;
+      }
+    }
     return tensor;
   }
 
@@ -216,8 +240,9 @@ class Unpickler {
     const std::string name = callable->kind == PickleValue::Kind::kGlobal ? callable->text : "";
     const std::vector<PickleRef>& a = args->items;
     if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
-      return RebuildTensor(a);
+      return RebuildTensor(a, /*v3=*/false);
     }
+    if (name == "torch._utils._rebuild_tensor_v3") return RebuildTensor(a, /*v3=*/true);
     if ((name == "torch._utils._rebuild_parameter" ||
          name == "torch._utils._rebuild_parameter_with_state") && !a.empty()) {
       return a[0];
