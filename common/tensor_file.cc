@@ -78,6 +78,19 @@ int DtypeSize(TensorDtype dtype) {
   }
 }
 
+const char* DtypeName(TensorDtype dtype) {
+  switch (dtype) {
+    case DTYPE_FLOAT32: return "float32";
+    case DTYPE_FLOAT16: return "float16";
+    case DTYPE_BFLOAT16: return "bfloat16";
+    case DTYPE_FLOAT64: return "float64";
+    case DTYPE_INT64: return "int64";
+    case DTYPE_INT32: return "int32";
+    case DTYPE_UINT8: return "uint8";
+    default: return "unspecified";
+  }
+}
+
 bool LooksLikeTensorFile(std::string_view data) {
   return data.size() >= 8 && std::memcmp(data.data(), kTensorFileMagic, 8) == 0;
 }
@@ -98,7 +111,7 @@ absl::StatusOr<std::string> EncodeTensorFile(const std::vector<NamedBuffer>& ten
         static_cast<uint64_t>(elements) * DtypeSize(t.dtype) != t.bytes.size()) {
       return absl::InvalidArgumentError(
           absl::StrCat("tensor '", t.name, "': shape ", ShapeString(t.shape), " of ",
-                       TensorDtype_Name(t.dtype), " does not match ", t.bytes.size(), " bytes"));
+                       DtypeName(t.dtype), " does not match ", t.bytes.size(), " bytes"));
     }
     TensorFileEntry* entry = header.add_tensors();
     entry->set_name(t.name);

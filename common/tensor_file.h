@@ -44,6 +44,9 @@ inline constexpr uint32_t kTensorFileVersion = 1;
 // Bytes per element of `dtype`; 0 for DTYPE_UNSPECIFIED.
 int DtypeSize(TensorDtype dtype);
 
+// "float32", "float16", ... as PyTorch spells them; "unspecified" otherwise.
+const char* DtypeName(TensorDtype dtype);
+
 // True if `data` starts with the tensor-file magic.
 bool LooksLikeTensorFile(std::string_view data);
 

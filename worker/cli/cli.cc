@@ -49,6 +49,23 @@ absl::StatusOr<std::unique_ptr<BpeTokenizer>> LoadTokenizer(const std::string& p
   return tokenizer;
 }
 
+void AddModelFlags(FlagSet& flags, ModelFlags* model) {
+  flags.AddString("weights", &model->weights,
+                  "CLIP weights: OpenAI .pt, torch.save state dict, or camoe file");
+  flags.AddInt("threads", &model->threads, "libtorch intra-op threads; 0: all cores");
+  flags.AddInt("head_width", &model->head_width,
+               "attention head size used to infer head counts from weight shapes");
+}
+
+absl::StatusOr<std::unique_ptr<ClipEncoder>> LoadModel(const ModelFlags& model) {
+  RuntimeConfig runtime;
+  runtime.set_intra_op_threads(static_cast<int32_t>(model.threads));
+  if (auto threads = ConfigureTorchThreads(runtime); !threads.ok()) return threads.status();
+  ClipWeightsOptions options;
+  options.head_width = static_cast<int>(model.head_width);
+  return ClipEncoder::Load(model.weights, options);
+}
+
 namespace {
 
 struct Command {

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/cli.h"
+#include "worker/model/clip_encoder.h"
 #include "worker/text/bpe_tokenizer.h"
 
 namespace camoe::cli {
@@ -41,6 +42,17 @@ std::string DefaultVocabPath();
 // Loads the tokenizer from `path`, or from DefaultVocabPath() when empty; the
 // error says how to get the file.
 absl::StatusOr<std::unique_ptr<BpeTokenizer>> LoadTokenizer(const std::string& path);
+
+// Flags of the commands that load CLIP weights.
+struct ModelFlags {
+  std::string weights;     // weights file (any supported format)
+  int64_t threads = 0;     // libtorch intra-op threads; 0: all cores
+  int64_t head_width = 64; // head size for inferring head counts from shapes
+};
+void AddModelFlags(FlagSet& flags, ModelFlags* model);
+
+// Sets libtorch's threads and loads the weights.
+absl::StatusOr<std::unique_ptr<ClipEncoder>> LoadModel(const ModelFlags& model);
 
 }  // namespace camoe::cli
 

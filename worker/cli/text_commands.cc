@@ -2,7 +2,6 @@
 #include "absl/strings/str_join.h"
 #include "common/json.h"
 #include "worker/cli/commands.h"
-#include "worker/model/clip_encoder.h"
 
 namespace camoe::cli {
 
@@ -50,40 +49,27 @@ int Tokenize(const Args& args, std::ostream& out, std::ostream& err) {
 
 int EncodeText(const Args& args, std::ostream& out, std::ostream& err) {
   struct {
-    std::string weights;
+    ModelFlags model;
     std::string vocab;
     int64_t max_words = 0;
-    int64_t threads = 0;
-    int64_t head_width = 64;
   } options;
   FlagSet flags("encode-text --weights=PATH [--vocab=PATH] TEXT...",
                 "Prints each TEXT's projected CLIP text feature (not normalised) as one JSON\n"
                 "array of floats per line, in the order given.");
-  flags.AddString("weights", &options.weights,
-                  "CLIP weights: OpenAI .pt, torch.save state dict, or camoe file");
+  AddModelFlags(flags, &options.model);
   flags.AddString("vocab", &options.vocab,
                   "bpe_simple_vocab_16e6.txt[.gz]; empty: the build's fetched asset");
   flags.AddInt("max_words", &options.max_words,
                 "tokens per text including SOT/EOT; 0: the model's context length");
-  flags.AddInt("threads", &options.threads, "libtorch intra-op threads; 0: all cores");
-  flags.AddInt("head_width", &options.head_width,
-               "attention head size used to infer head counts from weight shapes");
   std::vector<std::string> texts;
   if (int rc = ParseFlags(flags, "encode-text", args, &texts, out, err); rc >= 0) return rc;
-  if (options.weights.empty() || texts.empty()) {
+  if (options.model.weights.empty() || texts.empty()) {
     err << "camoe encode-text: --weights and at least one TEXT are required (see --help)\n";
     return kExitUsage;
   }
-  RuntimeConfig runtime;
-  runtime.set_intra_op_threads(static_cast<int32_t>(options.threads));
-  if (auto threads = ConfigureTorchThreads(runtime); !threads.ok()) {
-    return Fail(err, "encode-text", threads.status());
-  }
   auto tokenizer = LoadTokenizer(options.vocab);
   if (!tokenizer.ok()) return Fail(err, "encode-text", tokenizer.status());
-  ClipWeightsOptions weight_options;
-  weight_options.head_width = static_cast<int>(options.head_width);
-  auto encoder = ClipEncoder::Load(options.weights, weight_options);
+  auto encoder = LoadModel(options.model);
   if (!encoder.ok()) return Fail(err, "encode-text", encoder.status());
   const int context = (*encoder)->config().text().context_length();
   const int max_words = options.max_words > 0

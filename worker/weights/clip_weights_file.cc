@@ -12,19 +12,6 @@
 namespace camoe {
 namespace {
 
-const char* DtypeName(TensorDtype dtype) {
-  switch (dtype) {
-    case DTYPE_FLOAT32: return "float32";
-    case DTYPE_FLOAT16: return "float16";
-    case DTYPE_BFLOAT16: return "bfloat16";
-    case DTYPE_FLOAT64: return "float64";
-    case DTYPE_INT64: return "int64";
-    case DTYPE_INT32: return "int32";
-    case DTYPE_UINT8: return "uint8";
-    default: return "unspecified";
-  }
-}
-
 bool IsLegacyTorchPickle(std::string_view data) {
   // torch.save's pre-1.6 format: a raw pickle starting with PROTO 2 and a LONG1 magic number.
   return data.size() >= 3 && static_cast<unsigned char>(data[0]) == 0x80 &&
