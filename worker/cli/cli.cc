@@ -85,6 +85,13 @@ const std::vector<Command>& Commands() {
        ConvertWeights},
       {"demo", "random tiny CLIP: encode captions and generated images, print similarities",
        Demo},
+      {"train", "train and evaluate CAMoE from a JobSpec (one process, threads or MPI ranks)",
+       Train},
+      {"pos", "part-of-speech tags (NOUN/VERB/OTHER) of each text's words, one line each", Pos},
+      {"metrics", "retrieval metrics (plain, DSL, QB-Norm) of a similarity CSV, as JSON", Metrics},
+      {"frames", "sample a video's frames as training does; write a contact sheet", Frames},
+      {"make-synthetic", "render the synthetic shapes-and-actions dataset (MSR-VTT layout)",
+       MakeSynthetic},
   };
   return commands;
 }

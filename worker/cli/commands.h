@@ -22,6 +22,11 @@ int EncodeImage(const Args& args, std::ostream& out, std::ostream& err);
 int InspectWeights(const Args& args, std::ostream& out, std::ostream& err);
 int ConvertWeights(const Args& args, std::ostream& out, std::ostream& err);
 int Demo(const Args& args, std::ostream& out, std::ostream& err);
+int Train(const Args& args, std::ostream& out, std::ostream& err);
+int Pos(const Args& args, std::ostream& out, std::ostream& err);
+int Metrics(const Args& args, std::ostream& out, std::ostream& err);
+int Frames(const Args& args, std::ostream& out, std::ostream& err);
+int MakeSynthetic(const Args& args, std::ostream& out, std::ostream& err);
 
 // Exit statuses.
 inline constexpr int kExitOk = 0;
