@@ -1,5 +1,7 @@
 #include "worker/camoe/camoe_model.h"
 
+#include <cmath>
+
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 
@@ -29,15 +31,6 @@ absl::Status CheckAggregator(const AggregatorConfig& a, int64_t width, const std
 }
 
 }  // namespace
-
-const char* StreamName(int stream) {
-  switch (stream) {
-    case kFusion: return "fusion";
-    case kEntity: return "entity";
-    case kAction: return "action";
-  }
-  return "?";
-}
 
 absl::StatusOr<CamoeConfig> ResolveCamoeConfig(const CamoeConfig& config, int64_t width,
                                                const std::string& path) {
@@ -118,6 +111,33 @@ CamoeModelImpl::CamoeModelImpl(const ClipConfig& clip_config, const CamoeConfig&
     : config_(camoe) {
   clip = register_module("clip", ClipModel(clip_config));
   heads = register_module("heads", CamoeHeads(camoe, clip_config.embed_dim()));
+}
+
+void CamoeModelImpl::ResetParameters(uint64_t seed) {
+  clip->ResetParameters(seed);
+  torch::NoGradGuard no_grad;
+  auto gen = at::detail::createCPUGenerator(seed ^ 0x9e3779b97f4a7c15ULL);
+  for (auto& p : heads->named_parameters()) {
+    const std::string& name = p.key();
+    torch::Tensor t = p.value();
+    // Residual outputs and frame position embeddings start at zero so a fresh
+    // self-attention aggregator equals mean pooling (docs/model.md).
+    const bool zero = name.find("frame_position_embedding") != std::string::npos ||
+                      name.find("out_proj") != std::string::npos ||
+                      name.find("c_proj") != std::string::npos ||
+                      (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0);
+    if (zero) {
+      t.zero_();
+    } else if (name.find(".ln_") != std::string::npos) {
+      t.fill_(1.0);
+    } else if (name.find("in_proj_weight") != std::string::npos) {
+      t.normal_(0, std::pow(static_cast<double>(t.size(1)), -0.5), gen);
+    } else if (t.dim() == 2) {
+      // PyTorch's default for Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+      const double bound = std::pow(static_cast<double>(t.size(1)), -0.5);
+      t.uniform_(-bound, bound, gen);
+    }
+  }
 }
 
 bool CamoeModelImpl::HasStream(int stream) const {

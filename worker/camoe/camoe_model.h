@@ -21,13 +21,11 @@
 #include "absl/status/statusor.h"
 #include "camoe/config.pb.h"
 #include "worker/camoe/aggregators.h"
+#include "worker/camoe/streams.h"
 #include "worker/model/clip_model.h"
 
 namespace camoe {
 
-// The three streams, in this order everywhere (gate weights, losses, metrics).
-enum Stream { kFusion = 0, kEntity = 1, kAction = 2, kNumStreams = 3 };
-const char* StreamName(int stream);
 
 struct VideoInput {
   torch::Tensor frames;      // [B, C, 3, R, R] float, CLIP-normalised
@@ -95,6 +93,10 @@ class CamoeModelImpl : public torch::nn::Module {
 
   const CamoeConfig& config() const { return config_; }
   bool HasStream(int stream) const;
+
+  // Initialises every parameter (CLIP's and the heads') from `seed` with its
+  // own generator, so replicas built concurrently on threads agree.
+  void ResetParameters(uint64_t seed);
 
   ClipModel clip{nullptr};
   CamoeHeads heads{nullptr};

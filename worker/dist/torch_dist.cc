@@ -154,6 +154,7 @@ void GradientSynchronizer::Prepare() {
   }
   std::fill(ready_.begin(), ready_.end(), false);
   next_launch_ = 0;
+  launched_from_hooks_ = 0;
   armed_ = true;
 }
 
@@ -164,7 +165,16 @@ void GradientSynchronizer::OnGradient(int param, const torch::Tensor& grad) {
   bucket.flat.narrow(0, offset_of_[param], grad.numel())
       .copy_(grad.detach().reshape(-1).to(torch::kCPU, torch::kFloat32));
   ready_[param] = true;
-  if (--bucket.pending == 0) LaunchReadyBuckets();
+  if (--bucket.pending == 0) {
+    const int before = next_launch_;
+    LaunchReadyBuckets();
+    launched_from_hooks_ += next_launch_ - before;
+  }
+}
+
+int GradientSynchronizer::launched_from_hooks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return launched_from_hooks_;
 }
 
 void GradientSynchronizer::LaunchReadyBuckets() {

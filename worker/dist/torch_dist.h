@@ -75,6 +75,9 @@ class GradientSynchronizer {
   absl::StatusOr<GradientSyncStats> Finish();
 
   int num_buckets() const { return static_cast<int>(buckets_.size()); }
+  // Buckets launched from autograd hooks in the current step, i.e. while
+  // backward was still running (observable overlap, independent of timing).
+  int launched_from_hooks() const;
 
  private:
   struct Bucket {
@@ -93,8 +96,9 @@ class GradientSynchronizer {
   std::vector<Bucket> buckets_;
   std::vector<bool> ready_;          // per parameter, this step
   int next_launch_ = 0;
+  int launched_from_hooks_ = 0;
   bool armed_ = false;
-  std::mutex mu_;
+  mutable std::mutex mu_;
 };
 
 }  // namespace camoe

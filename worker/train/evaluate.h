@@ -18,28 +18,11 @@
 #include "camoe/config.pb.h"
 #include "worker/camoe/camoe_model.h"
 #include "worker/dist/communicator.h"
-#include "worker/eval/metrics.h"
 #include "worker/loader/frame_source.h"
 #include "worker/pos/caption_streams.h"
+#include "worker/train/evaluation_result.h"
 
 namespace camoe {
-
-struct StreamEvaluation {
-  int stream = kFusion;
-  RetrievalReport report;
-  int64_t captions = 0;           // captions ranked in this stream
-  int64_t videos = 0;             // videos ranked in this stream
-  int64_t captions_without = 0;   // left out: no keyword for the stream
-};
-
-struct EvaluationResult {
-  std::vector<StreamEvaluation> streams;  // fusion first
-  double gate_mean[kNumStreams] = {0, 0, 0};  // mean gate weights; 0 without a gate
-  int64_t videos = 0;
-  int64_t captions = 0;
-  std::vector<std::string> bad_videos;    // "path: reason"
-  double seconds = 0;
-};
 
 struct EvaluateOptions {
   int batch_size = 64;        // videos or captions per forward pass
@@ -53,10 +36,6 @@ absl::StatusOr<EvaluationResult> Evaluate(CamoeModel& model, const data::Dataset
                                           data::FrameSource& frames, const EvalConfig& config,
                                           const EvaluateOptions& options, Communicator& comm,
                                           const torch::Device& device);
-
-// A text table of the result: per stream, t2v and v2t R@1/5/10, MdR, MnR,
-// plain and DSL, and the gate weights.
-std::string FormatEvaluation(const EvaluationResult& result);
 
 }  // namespace camoe
 

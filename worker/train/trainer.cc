@@ -4,14 +4,18 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <iostream>
 
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "worker/camoe/losses.h"
 #include "worker/camoe/precision.h"
+#include "worker/loader/batch_loader.h"
 #include "worker/train/batch_tensors.h"
+#include "worker/train/evaluate.h"
 #include "worker/data/video_paths.h"
+#include "worker/model/tensor_convert.h"
 #include "worker/train/trainer_state.h"
 
 namespace camoe {
@@ -92,6 +96,9 @@ absl::Status Trainer::Step(const data::LoadedBatch& batch, double data_wait, Ste
     gather_seconds = Since(gather_start);
     loss = CamoeLoss(global_text, global_video, has_entity, has_action, s.model->LogitScale(),
                      s.spec.loss());
+    if (s.options.inject_nan_loss_at_step == s.progress.step() + 1) {
+      loss.total = loss.total * std::numeric_limits<float>::quiet_NaN();
+    }
   }));
   const double loss_value = loss.total.item<double>();
   if (!std::isfinite(loss_value)) {
@@ -179,6 +186,17 @@ absl::StatusOr<EvaluationResult> Trainer::EvaluateNow() {
   return Evaluate(s.model, s.eval_split, s.eval_streams, *s.frames, s.spec.eval(), options,
                   *s.comm, s.device);
 }
+
+std::vector<NamedBuffer> Trainer::Parameters() const {
+  std::vector<NamedBuffer> out;
+  for (const NamedParameter& p : s_->params) {
+    auto buffer = ToNamedBuffer(p.name, p.tensor.to(torch::kCPU, torch::kFloat32));
+    if (buffer.ok()) out.push_back(std::move(*buffer));
+  }
+  return out;
+}
+
+const TrainerState& Trainer::progress() const { return s_->progress; }
 
 absl::StatusOr<TrainSummary> Trainer::Run() {
   State& s = *s_;

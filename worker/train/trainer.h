@@ -20,11 +20,14 @@
 #include "absl/status/statusor.h"
 #include "camoe/config.pb.h"
 #include "camoe/train.pb.h"
+#include "common/tensor_file.h"
 #include "worker/dist/communicator.h"
-#include "worker/loader/batch_loader.h"
-#include "worker/train/evaluate.h"
+#include "worker/train/evaluation_result.h"
 
 namespace camoe {
+namespace data {
+struct LoadedBatch;
+}  // namespace data
 
 // Global (all-rank) figures of one optimizer step.
 struct StepMetrics {
@@ -63,6 +66,8 @@ struct TrainerOptions {
   bool progress_bar = false;        // redraw one line (a terminal) instead of log lines
   std::string default_vocab_path;   // used when tokenizer.vocab_path is empty
   TrainObserver* observer = nullptr;
+  // Fault injection for tests: the loss of this (1-based) step becomes NaN.
+  int64_t inject_nan_loss_at_step = 0;
 };
 
 struct TrainSummary {
@@ -85,6 +90,10 @@ class Trainer {
 
   // Evaluates the current model on the evaluation split.
   absl::StatusOr<EvaluationResult> EvaluateNow();
+
+  // The current parameters (fp32, CPU) with their names; for tests and export.
+  std::vector<NamedBuffer> Parameters() const;
+  const TrainerState& progress() const;
 
   // Internal (trainer_state.h); public only so the setup code can fill it.
   struct State;

@@ -133,9 +133,8 @@ absl::Status SetUpTrainer(Trainer::State* s) {
         "tokenizer.max_words (%d) exceeds the CLIP context length %d", max_words,
         clip.text().context_length()));
   }
-  torch::manual_seed(spec.runtime().seed());
   s->model = CamoeModel(clip, heads);
-  s->model->clip->ResetParameters(spec.runtime().seed());
+  s->model->ResetParameters(spec.runtime().seed());
   if (weights) CAMOE_RETURN_IF_ERROR(LoadNamedBuffers(*s->model->clip, weights->tensors));
   s->model->to(s->device);
   s->model->train();
