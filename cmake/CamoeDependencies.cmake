@@ -11,6 +11,8 @@ pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 pkg_check_modules(LINKGRAMMAR REQUIRED IMPORTED_TARGET link-grammar)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libswscale libavutil)
 pkg_check_modules(MPI REQUIRED IMPORTED_TARGET ompi-c)
+# Optional: the CUDA toolkit (for the NCCL communicator; worker/dist).
+find_package(CUDAToolkit QUIET)
 
 # libtorch: Debian's libtorch-dev (CPU) or, with CAMOE_WITH_CUDA, a CUDA build
 # such as the PyTorch wheel's (pass -DCMAKE_PREFIX_PATH=<torch>/share/cmake).

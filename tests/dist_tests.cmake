@@ -18,3 +18,11 @@ if(CAMOE_MPIRUN)
                    $<TARGET_FILE:mpi_comm_test>)
   set_tests_properties(MpiCommunicator.ThreeProcesses PROPERTIES TIMEOUT 180 LABELS mpi)
 endif()
+
+# NCCL: built with the CUDA toolkit; device tests skip without a GPU.
+if(TARGET camoe_nccl)
+  camoe_add_test(nccl_test
+    SOURCES nccl_test.cc
+    LIBS camoe_nccl CUDA::cudart
+    LABELS gpu)
+endif()

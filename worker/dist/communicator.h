@@ -74,6 +74,8 @@ class Communicator {
   virtual int size() const = 0;
   // The one rank that logs, writes checkpoints and reports (rank 0).
   bool IsChief() const { return rank() == 0; }
+  // Whether buffers must be device (CUDA) pointers rather than host memory.
+  virtual bool device_memory() const { return false; }
   const CommunicatorOptions& options() const { return options_; }
 
   // In-place reduction of `count` elements of `data` across ranks.

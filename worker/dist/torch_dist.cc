@@ -1,6 +1,7 @@
 #include "worker/dist/torch_dist.h"
 
 #include <chrono>
+#include <cstring>
 
 #include "absl/strings/str_format.h"
 
@@ -12,6 +13,18 @@ using torch::autograd::variable_list;
 
 void Check(const absl::Status& status) {
   TORCH_CHECK(status.ok(), std::string(status.message()));
+}
+
+// Where collective buffers live: the tensor's CUDA device for a device-memory
+// communicator (NCCL), host memory otherwise.
+torch::Device StagingDevice(const Communicator& comm, const torch::Device& tensor_device) {
+  return comm.device_memory() ? tensor_device : torch::Device(torch::kCPU);
+}
+
+// Device-memory collectives run on the communicator's own CUDA stream; finish
+// libtorch's queued work first so they read what it wrote.
+void SyncBeforeCollective(const Communicator& comm) {
+  if (comm.device_memory()) torch::cuda::synchronize();
 }
 
 // Note [Exact global gradients]: forward gathers rows in rank order; backward
@@ -26,14 +39,25 @@ class AllGatherRowsFunction : public torch::autograd::Function<AllGatherRowsFunc
     const int world = comm->size();
     int64_t rows = local.size(0);
     std::vector<int64_t> counts(world);
-    Check(comm->AllGather(&rows, sizeof(rows), counts.data(), "row counts"));
+    const torch::Device staging = StagingDevice(*comm, local.device());
+    if (comm->device_memory()) {
+      torch::Tensor mine = torch::full({1}, rows, torch::TensorOptions(torch::kInt64).device(staging));
+      torch::Tensor all = torch::empty({world}, mine.options());
+      SyncBeforeCollective(*comm);
+      Check(comm->AllGather(mine.data_ptr(), sizeof(int64_t), all.data_ptr(), "row counts"));
+      all = all.cpu();
+      std::memcpy(counts.data(), all.data_ptr<int64_t>(), world * sizeof(int64_t));
+    } else {
+      Check(comm->AllGather(&rows, sizeof(rows), counts.data(), "row counts"));
+    }
     const int64_t max_rows = *std::max_element(counts.begin(), counts.end());
     std::vector<int64_t> shape = local.sizes().vec();
     shape[0] = max_rows;
-    torch::Tensor padded = torch::zeros(shape, local.options().device(torch::kCPU));
+    torch::Tensor padded = torch::zeros(shape, local.options().device(staging));
     padded.narrow(0, 0, rows).copy_(local.detach());
     shape[0] = max_rows * world;
     torch::Tensor gathered = torch::empty(shape, padded.options());
+    SyncBeforeCollective(*comm);
     Check(comm->AllGather(padded.data_ptr(), padded.numel() * padded.element_size(),
                           gathered.data_ptr(), "embedding rows"));
     std::vector<torch::Tensor> parts;
@@ -50,7 +74,11 @@ class AllGatherRowsFunction : public torch::autograd::Function<AllGatherRowsFunc
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto* comm = reinterpret_cast<Communicator*>(ctx->saved_data["comm"].toInt());
-    torch::Tensor grad = grads[0].to(torch::kCPU, torch::kFloat32).contiguous().clone();
+    torch::Tensor grad = grads[0]
+                             .to(StagingDevice(*comm, grads[0].device()), torch::kFloat32)
+                             .contiguous()
+                             .clone();
+    SyncBeforeCollective(*comm);
     Check(comm->AllReduce(grad.data_ptr(), grad.numel(), DataType::kFloat32, ReduceOp::kSum,
                           "embedding gradients"));
     torch::Tensor own = grad.narrow(0, ctx->saved_data["offset"].toInt(),
@@ -59,10 +87,14 @@ class AllGatherRowsFunction : public torch::autograd::Function<AllGatherRowsFunc
   }
 };
 
-torch::Tensor Flatten(const std::vector<torch::Tensor>& tensors) {
+torch::Tensor Flatten(const std::vector<torch::Tensor>& tensors, const torch::Device& device) {
   std::vector<torch::Tensor> flat;
-  for (const auto& t : tensors) flat.push_back(t.detach().to(torch::kCPU, torch::kFloat32).reshape(-1));
-  return flat.empty() ? torch::zeros({0}) : torch::cat(flat);
+  for (const auto& t : tensors) flat.push_back(t.detach().to(device, torch::kFloat32).reshape(-1));
+  return flat.empty() ? torch::zeros({0}, torch::TensorOptions().device(device)) : torch::cat(flat);
+}
+
+torch::Device ParametersDevice(const std::vector<torch::Tensor>& parameters) {
+  return parameters.empty() ? torch::Device(torch::kCPU) : parameters[0].device();
 }
 
 }  // namespace
@@ -73,7 +105,9 @@ torch::Tensor AllGatherRows(Communicator& comm, const torch::Tensor& local) {
 
 absl::Status BroadcastParameters(Communicator& comm, const std::vector<torch::Tensor>& parameters,
                                  int root) {
-  torch::Tensor flat = Flatten(parameters).contiguous();
+  torch::Tensor flat =
+      Flatten(parameters, StagingDevice(comm, ParametersDevice(parameters))).contiguous();
+  SyncBeforeCollective(comm);
   absl::Status status = comm.Broadcast(flat.data_ptr(), flat.numel() * flat.element_size(), root,
                                        "initial parameters");
   if (!status.ok()) return status;
@@ -88,7 +122,7 @@ absl::Status BroadcastParameters(Communicator& comm, const std::vector<torch::Te
 
 absl::StatusOr<bool> ParametersAgree(Communicator& comm,
                                      const std::vector<torch::Tensor>& parameters) {
-  torch::Tensor flat = Flatten(parameters).to(torch::kFloat64);
+  torch::Tensor flat = Flatten(parameters, torch::kCPU).to(torch::kFloat64);
   double mine[2] = {flat.pow(2).sum().item<double>(),
                     (flat * torch::arange(flat.numel(), flat.options()).remainder(97))
                         .sum().item<double>()};
@@ -127,10 +161,11 @@ GradientSynchronizer::GradientSynchronizer(Communicator* comm,
     bucket.params.push_back(i);
     filled += bytes;
   }
+  const torch::Device staging = StagingDevice(*comm_, ParametersDevice(parameters_));
   for (Bucket& bucket : buckets_) {
     int64_t numel = 0;
     for (int i : bucket.params) numel += parameters_[i].numel();
-    bucket.flat = torch::zeros({numel});
+    bucket.flat = torch::zeros({numel}, torch::TensorOptions().device(staging));
   }
   for (int i = 0; i < n; ++i) {
     parameters_[i].register_hook([this, i](torch::Tensor grad) { OnGradient(i, grad); });
@@ -163,7 +198,7 @@ void GradientSynchronizer::OnGradient(int param, const torch::Tensor& grad) {
   if (!armed_ || ready_[param]) return;
   Bucket& bucket = buckets_[bucket_of_[param]];
   bucket.flat.narrow(0, offset_of_[param], grad.numel())
-      .copy_(grad.detach().reshape(-1).to(torch::kCPU, torch::kFloat32));
+      .copy_(grad.detach().reshape(-1).to(bucket.flat.device(), torch::kFloat32));
   ready_[param] = true;
   if (--bucket.pending == 0) {
     const int before = next_launch_;
@@ -180,6 +215,7 @@ int GradientSynchronizer::launched_from_hooks() const {
 void GradientSynchronizer::LaunchReadyBuckets() {
   while (next_launch_ < static_cast<int>(buckets_.size()) && buckets_[next_launch_].pending == 0) {
     Bucket& b = buckets_[next_launch_];
+    SyncBeforeCollective(*comm_);
     b.work = comm_->AllReduceAsync(b.flat.data_ptr(), b.flat.numel(), DataType::kFloat32,
                                    ReduceOp::kSum,
                                    absl::StrFormat("gradient bucket %d", next_launch_));

@@ -9,7 +9,8 @@
 // parameters before the gather (towers, heads) and after it (logit_scale).
 //
 // Cross-rank contract: all ranks call these in the same order with the same
-// parameter lists; tensors live on the CPU (a CUDA backend copies or uses NCCL).
+// parameter lists. Collective buffers live in host memory, or on the tensors'
+// CUDA device when the communicator needs device memory (NCCL).
 #ifndef CAMOE_WORKER_DIST_TORCH_DIST_H_
 #define CAMOE_WORKER_DIST_TORCH_DIST_H_
 

@@ -66,6 +66,8 @@ struct TrainerOptions {
   bool progress_bar = false;        // redraw one line (a terminal) instead of log lines
   std::string default_vocab_path;   // used when tokenizer.vocab_path is empty
   TrainObserver* observer = nullptr;
+  // CUDA device index of this rank when runtime.device is DEVICE_CUDA.
+  int cuda_device = 0;
   // Fault injection for tests: the loss of this (1-based) step becomes NaN.
   int64_t inject_nan_loss_at_step = 0;
 };

@@ -62,7 +62,7 @@ absl::Status SetUpTrainer(Trainer::State* s) {
       return absl::FailedPreconditionError(
           "runtime.device is DEVICE_CUDA but libtorch sees no CUDA device");
     }
-    s->device = torch::Device(torch::kCUDA, 0);
+    s->device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(s->options.cuda_device));
   }
   CAMOE_RETURN_IF_ERROR(CheckPrecision(spec.model().precision(), s->device));
   if (chief) log << "camoe train: effective config:\n" << ToTextProto(spec);
