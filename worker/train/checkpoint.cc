@@ -1,10 +1,12 @@
 #include "worker/train/checkpoint.h"
 
 #include <glog/logging.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -21,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kLatest[] = "LATEST";
+constexpr char kManifest[] = "MANIFEST";
 
 // libtorch keys optimizer state by the parameter's TensorImpl address.
 std::string StateKey(const torch::Tensor& p) {
@@ -43,7 +45,27 @@ absl::StatusOr<TrainerState> ParseState(const TensorFileContents& contents,
   return state;
 }
 
+uint32_t Crc32Of(const std::string& bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < bytes.size();) {
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
+    done += chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
 }  // namespace
+
+CheckpointManifest CheckpointManager::ReadManifest() const {
+  CheckpointManifest manifest;
+  auto text = ReadFile(dir_ + "/" + kManifest);
+  if (text.ok() && !ParseTextProto(*text, dir_ + "/" + kManifest, &manifest).ok()) {
+    LOG(WARNING) << dir_ << "/" << kManifest << " does not parse; relying on file names";
+    manifest.Clear();
+  }
+  return manifest;
+}
 
 CheckpointManager::CheckpointManager(std::string dir, int keep)
     : dir_(std::move(dir)), keep_(std::max(1, keep)) {}
@@ -84,6 +106,13 @@ absl::Status CheckpointManager::Save(const TrainerState& state,
     tensors.push_back(std::move(v));
     tensors.push_back(std::move(s));
   }
+  {
+    // libtorch's default CPU generator (nothing in the step draws from it
+    // today; saved so that anything that does resumes exactly).
+    torch::Tensor rng = at::detail::getDefaultCPUGenerator().get_state();
+    CAMOE_ASSIGN_OR_RETURN(NamedBuffer state_buffer, ToNamedBuffer("rng/torch_cpu", rng));
+    tensors.push_back(std::move(state_buffer));
+  }
   TensorFileHeader header;
   *header.mutable_model() = spec.model();
   (*header.mutable_metadata())["content"] = "training checkpoint";
@@ -91,31 +120,52 @@ absl::Status CheckpointManager::Save(const TrainerState& state,
   (*header.mutable_metadata())["job_spec"] = ToTextProto(spec);
   const std::string name = FileName(state.step());
   const std::string path = dir_ + "/" + name;
-  CAMOE_RETURN_IF_ERROR(Annotate(WriteTensorFile(path, tensors, header), "writing checkpoint"));
+  CAMOE_ASSIGN_OR_RETURN(std::string bytes, EncodeTensorFile(tensors, header));
+  CAMOE_RETURN_IF_ERROR(Annotate(WriteFileAtomically(path, bytes), "writing checkpoint"));
   // Verify what reached the disk before anyone relies on it.
   auto verified = ReadTensorFile(path);
   if (!verified.ok()) {
     return Annotate(verified.status(), "checkpoint failed verification after writing");
   }
-  CAMOE_RETURN_IF_ERROR(Annotate(WriteFileAtomically(dir_ + "/" + kLatest, name + "\n"),
-                                 "publishing checkpoint"));
-  std::vector<std::string> all = List();
-  for (size_t i = 0; i + keep_ < all.size(); ++i) {
-    fs::remove(dir_ + "/" + all[i], ec);
+  // Publish: the manifest lists the kept checkpoints, newest last.
+  CheckpointManifest manifest = ReadManifest();
+  CheckpointManifest updated;
+  for (const auto& entry : manifest.checkpoints()) {
+    if (entry.file() != name && FileExists(dir_ + "/" + entry.file())) *updated.add_checkpoints() = entry;
+  }
+  auto* entry = updated.add_checkpoints();
+  entry->set_file(name);
+  entry->set_step(state.step());
+  entry->set_bytes(bytes.size());
+  entry->set_crc32(Crc32Of(bytes));
+  while (updated.checkpoints_size() > keep_) {
+    fs::remove(dir_ + "/" + updated.checkpoints(0).file(), ec);
+    updated.mutable_checkpoints()->DeleteSubrange(0, 1);
+  }
+  CAMOE_RETURN_IF_ERROR(Annotate(
+      WriteFileAtomically(dir_ + "/" + kManifest, ToTextProto(updated)), "publishing checkpoint"));
+  // Files the manifest no longer lists (older runs, a crash before publishing).
+  for (const std::string& file : List()) {
+    bool listed = false;
+    for (const auto& e : updated.checkpoints()) listed |= e.file() == file;
+    if (!listed && file < name) fs::remove(dir_ + "/" + file, ec);
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<LoadedCheckpoint> CheckpointManager::LoadNewestVerified() const {
+  // Newest first; the step is in the name, so files the manifest missed (a
+  // crash between the rename and the manifest update) are found too.
   std::vector<std::string> candidates = List();
-  std::reverse(candidates.begin(), candidates.end());
-  // LATEST first: it names the last checkpoint that verified when written.
-  auto latest = ReadFile(dir_ + "/" + kLatest);
-  if (latest.ok()) {
-    std::string name(absl::StripTrailingAsciiWhitespace(*latest));
-    auto it = std::find(candidates.begin(), candidates.end(), name);
-    if (it != candidates.end()) std::rotate(candidates.begin(), it, it + 1);
+  const CheckpointManifest manifest = ReadManifest();
+  for (const auto& entry : manifest.checkpoints()) {
+    if (std::find(candidates.begin(), candidates.end(), entry.file()) == candidates.end() &&
+        FileExists(dir_ + "/" + entry.file())) {
+      candidates.push_back(entry.file());
+    }
   }
+  std::sort(candidates.begin(), candidates.end());
+  std::reverse(candidates.begin(), candidates.end());
   for (const std::string& name : candidates) {
     const std::string path = dir_ + "/" + name;
     auto contents = ReadTensorFile(path);
@@ -164,6 +214,12 @@ absl::Status CheckpointManager::Restore(const LoadedCheckpoint& checkpoint,
     adam->exp_avg_sq(v.to(p.tensor.device()));
     adam->step(s.item<int64_t>());
     optimizer.state()[StateKey(p.tensor)] = std::move(adam);
+  }
+  if (auto it = by_name.find("rng/torch_cpu"); it != by_name.end()) {
+    CAMOE_ASSIGN_OR_RETURN(torch::Tensor rng, ToTensor(*it->second));
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(rng);
   }
   *state = checkpoint.state;
   return absl::OkStatus();

@@ -5,8 +5,12 @@
 // verified checkpoint usable; a full disk is a reported failure, never a
 // truncated file. Older checkpoints beyond `keep` are deleted.
 //
-// Layout of dir: ckpt-<step, 12 digits>.camoe files and LATEST (the name of the
-// newest verified one). Not thread-safe; only the chief rank writes.
+// Layout of dir: ckpt-<step, 12 digits>.camoe files and MANIFEST (a
+// CheckpointManifest in text format: every published checkpoint, oldest first,
+// with its size and whole-file CRC-32). A checkpoint holds the model, the AdamW
+// state, the TrainerState (step, epoch, position in the epoch = sampler
+// position, schedule length, seed), libtorch's CPU RNG state and the JobSpec.
+// Not thread-safe; only the chief rank writes.
 #ifndef CAMOE_WORKER_TRAIN_CHECKPOINT_H_
 #define CAMOE_WORKER_TRAIN_CHECKPOINT_H_
 
@@ -37,9 +41,9 @@ class CheckpointManager {
   absl::Status Save(const TrainerState& state, const std::vector<NamedParameter>& params,
                     const torch::optim::AdamW& optimizer, const JobSpec& spec);
 
-  // The newest checkpoint that verifies: LATEST's, or if that one is missing or
-  // damaged, the newest older file that passes every check (the damaged one is
-  // named in the log). NotFound when the folder has none.
+  // The newest checkpoint that verifies: the manifest's newest, or if that one
+  // is missing or damaged, the newest older file that passes every check (the
+  // damaged one is named in the log). NotFound when the folder has none.
   absl::StatusOr<LoadedCheckpoint> LoadNewestVerified() const;
 
   // Copies parameters and optimizer state into the model and optimizer.
@@ -50,6 +54,8 @@ class CheckpointManager {
 
   // Every ckpt-*.camoe in the folder, oldest first.
   std::vector<std::string> List() const;
+  // The MANIFEST (empty when absent or unreadable).
+  CheckpointManifest ReadManifest() const;
   const std::string& dir() const { return dir_; }
 
  private:

@@ -164,7 +164,10 @@ absl::Status Trainer::SaveCheckpoint() {
   if (s.comm->IsChief() && s.checkpoints) {
     status = s.checkpoints->Save(s.progress, s.params, *s.optimizer, s.spec);
     if (status.ok()) {
-      const std::string path = s.checkpoints->dir() + "/" + s.checkpoints->List().back();
+      const CheckpointManifest manifest = s.checkpoints->ReadManifest();
+      const std::string path =
+          s.checkpoints->dir() + "/" +
+          (manifest.checkpoints().empty() ? "" : manifest.checkpoints().rbegin()->file());
       *s.log << "checkpoint: " << path << "\n";
       if (s.options.observer) s.options.observer->OnCheckpoint(s.progress.step(), path);
     }
