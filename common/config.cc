@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <cmath>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -89,8 +90,68 @@ absl::Status ValidateTokenizerConfig(const TokenizerConfig& config, const std::s
   return CheckRange(path, "max_words", config.max_words(), 3, kMaxContext);
 }
 
+namespace {
+
+absl::Status CheckReal(const std::string& path, std::string_view field, double value, double lo,
+                       double hi, bool lo_open = false) {
+  const bool ok = std::isfinite(value) && (lo_open ? value > lo : value >= lo) && value <= hi;
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s.%s: %g is out of range %s%g, %g]", path,
+                                                      std::string(field), value,
+                                                      lo_open ? "(" : "[", lo, hi));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateTrainingConfigs(const JobSpec& spec) {
+  const OptimizerConfig& o = spec.optimizer();
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "clip_lr", o.clip_lr(), 0, 1));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "head_lr", o.head_lr(), 0, 1, /*lo_open=*/true));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "beta1", o.beta1(), 0, 0.999999));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "beta2", o.beta2(), 0, 0.999999));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "eps", o.eps(), 0, 1, /*lo_open=*/true));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "weight_decay", o.weight_decay(), 0, 10));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "grad_clip_norm", o.grad_clip_norm(), 0, 1e6));
+  CAMOE_RETURN_IF_ERROR(CheckReal("optimizer", "warmup_fraction", o.warmup_fraction(), 0, 1));
+  const ScheduleConfig& s = spec.schedule();
+  CAMOE_RETURN_IF_ERROR(CheckRange("schedule", "epochs", s.epochs(), 1, 100000));
+  CAMOE_RETURN_IF_ERROR(CheckRange("schedule", "batch_size", s.batch_size(), 1, 1 << 20));
+  CAMOE_RETURN_IF_ERROR(CheckRange("schedule", "max_steps", s.max_steps(), 0, int64_t{1} << 40));
+  CAMOE_RETURN_IF_ERROR(CheckRange("schedule", "eval_every_epochs", s.eval_every_epochs(), 0, 100000));
+  CAMOE_RETURN_IF_ERROR(CheckRange("schedule", "log_every_steps", s.log_every_steps(), 1, 1 << 30));
+  const CheckpointConfig& c = spec.checkpoint();
+  CAMOE_RETURN_IF_ERROR(CheckRange("checkpoint", "every_steps", c.every_steps(), 0, 1 << 30));
+  CAMOE_RETURN_IF_ERROR(CheckRange("checkpoint", "keep", c.keep(), 1, 10000));
+  const DistributedConfig& d = spec.distributed();
+  CAMOE_RETURN_IF_ERROR(CheckRange("distributed", "world_size", d.world_size(), 1, 65536));
+  CAMOE_RETURN_IF_ERROR(
+      CheckRange("distributed", "bucket_bytes", d.bucket_bytes(), 1024, int64_t{4} << 30));
+  CAMOE_RETURN_IF_ERROR(CheckRange("distributed", "collective_timeout_seconds",
+                                   d.collective_timeout_seconds(), 1, 7 * 86400));
+  if (s.batch_size() % d.world_size() != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "schedule.batch_size: %d is not divisible by distributed.world_size %d; the global batch "
+        "is split evenly across ranks",
+        s.batch_size(), d.world_size()));
+  }
+  const LossConfig& l = spec.loss();
+  CAMOE_RETURN_IF_ERROR(CheckReal("loss", "dsl_temperature", l.dsl_temperature(), 0, 1e12, true));
+  CAMOE_RETURN_IF_ERROR(CheckReal("loss", "fusion_weight", l.fusion_weight(), 0, 1e6));
+  CAMOE_RETURN_IF_ERROR(CheckReal("loss", "entity_weight", l.entity_weight(), 0, 1e6));
+  CAMOE_RETURN_IF_ERROR(CheckReal("loss", "action_weight", l.action_weight(), 0, 1e6));
+  const EvalConfig& e = spec.eval();
+  CAMOE_RETURN_IF_ERROR(CheckReal("eval", "qb_norm_beta", e.qb_norm_beta(), 0, 1e6, true));
+  CAMOE_RETURN_IF_ERROR(CheckRange("eval", "qb_norm_k", e.qb_norm_k(), 1, 1 << 20));
+  CAMOE_RETURN_IF_ERROR(CheckRange("eval", "qb_norm_bank_size", e.qb_norm_bank_size(), 0, 1 << 30));
+  CAMOE_RETURN_IF_ERROR(CheckRange("eval", "block_size", e.block_size(), 1, 1 << 20));
+  return absl::OkStatus();
+}
+
 absl::Status ValidateJobSpec(const JobSpec& spec) {
   CAMOE_RETURN_IF_ERROR(ValidateClipConfig(spec.model().clip(), "model.clip"));
+  CAMOE_RETURN_IF_ERROR(ValidateTrainingConfigs(spec));
   CAMOE_RETURN_IF_ERROR(ValidateTokenizerConfig(spec.tokenizer(), "tokenizer"));
   CAMOE_RETURN_IF_ERROR(ValidateRuntimeConfig(spec.runtime(), "runtime"));
   if (spec.model().clip_weights().empty() &&

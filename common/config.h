@@ -22,6 +22,11 @@ absl::Status ValidateClipConfig(const ClipConfig& config, const std::string& pat
 absl::Status ValidateRuntimeConfig(const RuntimeConfig& config, const std::string& path = "runtime");
 absl::Status ValidateTokenizerConfig(const TokenizerConfig& config,
                                      const std::string& path = "tokenizer");
+// Optimizer, schedule, checkpoint, distributed, loss and evaluation ranges
+// (including batch_size divisible by world_size).
+absl::Status ValidateTrainingConfigs(const JobSpec& spec);
+// Everything above, plus model and tokenizer consistency. DataConfig is
+// validated by worker/data (ValidateDataConfig), which knows the datasets.
 absl::Status ValidateJobSpec(const JobSpec& spec);
 
 // Threads to use for `requested` intra-op threads (0 means every available core).

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "common/file_util.h"
 #include "common/text_proto.h"
 #include "tests/test_paths.h"
@@ -87,7 +89,9 @@ TEST(ConfigValidationTest, MaxWordsCannotExceedContextLength) {
 }
 
 TEST(ConfigValidationTest, EveryShippedConfigLoads) {
-  for (const char* name : {"demo.pbtxt", "clip_vit_b32.pbtxt", "clip_vit_b16.pbtxt"}) {
+  for (const char* name : {"demo.pbtxt", "clip_vit_b32.pbtxt", "clip_vit_b16.pbtxt",
+                           "msrvtt_9k.pbtxt", "msrvtt_full.pbtxt", "msvd.pbtxt", "lsmdc.pbtxt",
+                           "didemo.pbtxt", "activitynet.pbtxt"}) {
     auto spec = LoadJobSpec(testing::SourceDir() + "/configs/" + name);
     EXPECT_TRUE(spec.ok()) << name << ": " << spec.status();
   }
@@ -100,6 +104,32 @@ TEST(ConfigValidationTest, LoadJobSpecPrefixesThePath) {
   ASSERT_FALSE(spec.ok());
   EXPECT_NE(spec.status().message().find("bad.pbtxt: runtime.inter_op_threads"), std::string::npos)
       << spec.status();
+}
+
+TEST(ConfigValidationTest, TrainingSectionsAreRangeChecked) {
+  JobSpec spec;
+  spec.mutable_optimizer()->set_head_lr(0);
+  EXPECT_NE(ValidateJobSpec(spec).message().find("optimizer.head_lr: 0 is out of range (0, 1]"),
+            std::string::npos)
+      << ValidateJobSpec(spec);
+  spec = JobSpec();
+  spec.mutable_optimizer()->set_beta2(1.0);
+  EXPECT_NE(ValidateJobSpec(spec).message().find("optimizer.beta2"), std::string::npos);
+  spec = JobSpec();
+  spec.mutable_schedule()->set_batch_size(10);
+  spec.mutable_distributed()->set_world_size(4);
+  EXPECT_NE(ValidateJobSpec(spec).message().find("not divisible by distributed.world_size 4"),
+            std::string::npos);
+  spec = JobSpec();
+  spec.mutable_loss()->set_dsl_temperature(-1);
+  EXPECT_NE(ValidateJobSpec(spec).message().find("loss.dsl_temperature"), std::string::npos);
+  spec = JobSpec();
+  spec.mutable_distributed()->set_world_size(0);
+  EXPECT_NE(ValidateJobSpec(spec).message().find("distributed.world_size: 0 is out of range"),
+            std::string::npos);
+  spec = JobSpec();
+  spec.mutable_loss()->set_entity_weight(std::nanf(""));
+  EXPECT_FALSE(ValidateJobSpec(spec).ok());
 }
 
 TEST(ConfigValidationTest, ThreadCountZeroMeansAllCores) {
