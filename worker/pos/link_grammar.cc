@@ -97,6 +97,21 @@ std::vector<LgWord> LinkageWords(Linkage linkage) {
   return words;
 }
 
+// Words of `linkage` whose chosen entry is a verb reading (".v..." or the
+// gerund ".g").
+int CountVerbReadings(Linkage linkage) {
+  int verbs = 0;
+  for (const LgWord& word : LinkageWords(linkage)) {
+    if (word.is_null) continue;
+    const std::string& s = word.subscript;
+    if (!s.empty() && (s[0] == 'v' || s == "g")) ++verbs;
+  }
+  return verbs;
+}
+
+// How many equally good linkages the tie-break looks at.
+constexpr int kMaxTieCandidates = 64;
+
 }  // namespace
 
 LinkGrammar::LinkGrammar(const LinkGrammarOptions& options) : options_(options) {}
@@ -197,8 +212,36 @@ LgParse LinkGrammar::Parse(const std::string& sentence) const {
     }
     result.timed_out = timed_out;
     if (found > 0) {
-      // Linkages come sorted by violations, disjunct cost, link length.
-      Linkage linkage = linkage_create(0, sent, opts);
+      // Linkages come sorted by violations, disjunct cost, link length. Note
+      // [Verb tie-break]: among the linkages that tie the best one on
+      // violations and disjunct cost (only total link length differs), take
+      // the one that reads more words as verbs. Captions describe actions, and
+      // the shorter-links preference otherwise turns "waves at the crowd and
+      // smiles" into a list of nouns ("crowd and smiles") or "the woman shows
+      // off" into a noun compound.
+      int best = 0;
+      Linkage first = linkage_create(0, sent, opts);
+      if (first != nullptr) {
+        const int violations = linkage_unused_word_cost(first);
+        const double cost = linkage_disjunct_cost(first);
+        int best_verbs = CountVerbReadings(first);
+        linkage_delete(first);
+        const int candidates = std::min(sentence_num_valid_linkages(sent), kMaxTieCandidates);
+        for (int k = 1; k < candidates; ++k) {
+          Linkage other = linkage_create(k, sent, opts);
+          if (other == nullptr) continue;
+          const bool tie = linkage_unused_word_cost(other) == violations &&
+                           linkage_disjunct_cost(other) == cost;
+          const int verbs = tie ? CountVerbReadings(other) : -1;
+          linkage_delete(other);
+          if (!tie) break;  // sorted: no later linkage ties either
+          if (verbs > best_verbs) {
+            best = k;
+            best_verbs = verbs;
+          }
+        }
+      }
+      Linkage linkage = linkage_create(best, sent, opts);
       if (linkage != nullptr) {
         result.has_linkage = true;
         result.null_count = sentence_null_count(sent);

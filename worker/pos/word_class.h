@@ -21,7 +21,7 @@ enum class PosTag : uint8_t { kOther = 0, kNoun = 1, kVerb = 2 };
 // "OTHER", "NOUN", "VERB" (the CLI's spelling).
 const char* PosTagName(PosTag tag);
 
-inline constexpr int kWordClassRulesVersion = 1;
+inline constexpr int kWordClassRulesVersion = 2;
 
 // What a link-grammar subscript says about a word's part of speech.
 enum class SubscriptClass {
