@@ -141,7 +141,7 @@ TEST_F(TrainerTest, NonFiniteLossRefusesTheStepAndKeepsTheCheckpoint) {
 
 TEST_F(TrainerTest, MismatchedWorldSizeIsRefused) {
   JobSpec spec = Spec(true);
-  spec.mutable_distributed()->set_world_size(3);
+  spec.mutable_distributed()->set_world_size(4);
   ThreadWorld world(1);
   auto comm = world.Connect(0);
   std::ostringstream log;
@@ -150,7 +150,7 @@ TEST_F(TrainerTest, MismatchedWorldSizeIsRefused) {
   options.default_vocab_path = testing::BpeVocabPath();
   auto trainer = Trainer::Create(spec, comm.get(), options);
   EXPECT_EQ(trainer.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(trainer.status().message().find("world_size is 3 but 1 ranks"), std::string::npos);
+  EXPECT_NE(trainer.status().message().find("world_size is 4 but 1 ranks"), std::string::npos);
 }
 
 }  // namespace

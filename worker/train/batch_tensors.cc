@@ -40,16 +40,20 @@ torch::Tensor Masks(const std::vector<CaptionStreams>& streams, const std::vecto
 VideoInput MakeVideoInput(const data::LoadedBatch& batch, const torch::Device& device) {
   const int64_t n = static_cast<int64_t>(batch.samples.size());
   const int64_t c = batch.frames, s = batch.size;
-  torch::Tensor pixels = torch::from_blob(const_cast<uint8_t*>(batch.pixels.data()),
-                                          {n, c, s, s, 3}, torch::kUInt8)
-                             .to(device, /*non_blocking=*/false, /*copy=*/true);
+  torch::Tensor host = torch::from_blob(const_cast<uint8_t*>(batch.pixels.data()),
+                                        {n, c, s, s, 3}, torch::kUInt8);
+  // On a GPU, copy from pinned memory without blocking the host; the frames
+  // are normalised on the device.
+  torch::Tensor pixels = device.is_cuda()
+                             ? host.pin_memory().to(device, /*non_blocking=*/true)
+                             : host.clone();
   torch::Tensor mean = torch::tensor({kMean[0], kMean[1], kMean[2]}).to(device).view({1, 1, 3, 1, 1});
   torch::Tensor std = torch::tensor({kStd[0], kStd[1], kStd[2]}).to(device).view({1, 1, 3, 1, 1});
   VideoInput input;
   input.frames = (pixels.permute({0, 1, 4, 2, 3}).to(torch::kFloat32) / 255.0 - mean) / std;
   input.frame_mask = torch::from_blob(const_cast<uint8_t*>(batch.frame_mask.data()), {n, c},
                                       torch::kUInt8)
-                         .to(device)
+                         .to(device, /*non_blocking=*/false, /*copy=*/true)
                          .to(torch::kBool);
   return input;
 }
@@ -63,14 +67,13 @@ TextInput MakeTextInput(const std::vector<CaptionStreams>& streams,
   input.entity_tokens = Rows(streams, captions, &CaptionStreams::entity_sentence).to(device);
   input.action_tokens = Rows(streams, captions, &CaptionStreams::action_sentence).to(device);
   const int64_t n = static_cast<int64_t>(captions.size());
-  input.has_entity = torch::zeros({n}, torch::kBool);
-  input.has_action = torch::zeros({n}, torch::kBool);
+  std::vector<uint8_t> entity(n), action(n);
   for (int64_t i = 0; i < n; ++i) {
-    input.has_entity[i] = streams[captions[i]].has_entity;
-    input.has_action[i] = streams[captions[i]].has_action;
+    entity[i] = streams[captions[i]].has_entity;
+    action[i] = streams[captions[i]].has_action;
   }
-  input.has_entity = input.has_entity.to(device);
-  input.has_action = input.has_action.to(device);
+  input.has_entity = torch::from_blob(entity.data(), {n}, torch::kUInt8).to(device).to(torch::kBool);
+  input.has_action = torch::from_blob(action.data(), {n}, torch::kUInt8).to(device).to(torch::kBool);
   return input;
 }
 
