@@ -92,6 +92,10 @@ const std::vector<Command>& Commands() {
       {"frames", "sample a video's frames as training does; write a contact sheet", Frames},
       {"make-synthetic", "render the synthetic shapes-and-actions dataset (MSR-VTT layout)",
        MakeSynthetic},
+      {"cache-frames", "decode a dataset's videos once into the frame cache (resumable)",
+       CacheFrames},
+      {"dataset-stats", "videos, captions, caption lengths, missing and unreadable videos",
+       DatasetStats},
   };
   return commands;
 }

@@ -27,6 +27,8 @@ int Pos(const Args& args, std::ostream& out, std::ostream& err);
 int Metrics(const Args& args, std::ostream& out, std::ostream& err);
 int Frames(const Args& args, std::ostream& out, std::ostream& err);
 int MakeSynthetic(const Args& args, std::ostream& out, std::ostream& err);
+int CacheFrames(const Args& args, std::ostream& out, std::ostream& err);
+int DatasetStats(const Args& args, std::ostream& out, std::ostream& err);
 
 // Exit statuses.
 inline constexpr int kExitOk = 0;

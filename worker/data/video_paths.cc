@@ -124,7 +124,9 @@ absl::Status CheckBadVideoFraction(int64_t bad, int64_t total, double max_fracti
                                    const std::string& what) {
   if (bad == 0) return absl::OkStatus();
   double fraction = total > 0 ? static_cast<double>(bad) / total : 1.0;
-  if (fraction <= max_fraction) return absl::OkStatus();
+  // The limit is a proto float (0.01 is stored as 0.0099999998): compare with
+  // a tolerance so exactly 1 bad video in 100 is within a 1% limit.
+  if (fraction <= max_fraction + 1e-7) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrFormat(
       "%s: %d of %d videos (%.2f%%) are missing or unreadable, more than "
       "data.max_bad_video_fraction allows (%.2f%%); check data.video_dir and the files, or raise "

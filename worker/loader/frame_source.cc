@@ -13,6 +13,15 @@ std::string CacheKey(const VideoRecord& video) {
   return absl::StrFormat("%s@%.3f-%.3f", video.id, video.start_seconds, video.end_seconds);
 }
 
+std::map<std::string, std::string> FrameCacheMetadata(int num_frames, int size) {
+  // "sampling" and "preprocess" name the rules in docs/video.md; change their
+  // values when a rule changes, so old caches are refused rather than mixed.
+  return {{"num_frames", std::to_string(num_frames)},
+          {"size", std::to_string(size)},
+          {"sampling", "segment centres v1 (docs/video.md)"},
+          {"preprocess", "short side bicubic, centre crop, RGB uint8 HWC"}};
+}
+
 absl::StatusOr<std::unique_ptr<FrameSource>> FrameSource::Create(const FrameSourceOptions& options) {
   if (options.num_frames < 1 || options.size < 1) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -23,6 +32,21 @@ absl::StatusOr<std::unique_ptr<FrameSource>> FrameSource::Create(const FrameSour
   if (!options.cache_dir.empty()) {
     auto reader = FrameCacheReader::Open(options.cache_dir, {});
     if (!reader.ok()) return reader.status();
+    // Frames sampled with another N are other frames even where the count
+    // fits (N = 8 picks other times than N = 12), so the settings must match.
+    const auto& stored = (*reader)->manifest().metadata();
+    const auto wanted = FrameCacheMetadata(options.num_frames, options.size);
+    for (const char* key : {"num_frames", "size"}) {
+      auto it = stored.find(key);
+      if (it != stored.end() && it->second != wanted.at(key)) {
+        return absl::FailedPreconditionError(absl::StrFormat(
+            "%s: the frame cache holds frames made with num_frames=%s size=%s, but this job "
+            "samples num_frames=%d size=%d; build a cache for these settings (camoe "
+            "cache-frames --out=ANOTHER_DIR) or clear data.frame_cache_dir to decode",
+            options.cache_dir, stored.count("num_frames") ? stored.at("num_frames") : "?",
+            stored.count("size") ? stored.at("size") : "?", options.num_frames, options.size));
+      }
+    }
     source->cache_ = std::move(*reader);
   }
   return source;
@@ -56,6 +80,21 @@ absl::StatusOr<std::shared_ptr<const ClipFrames>> FrameSource::Get(const VideoRe
   }
   if (cache_ != nullptr && cache_->Contains(key)) {
     auto cached = cache_->Find(key);
+    if (!cached.ok()) {
+      // The CRC error names shard and video. The video file is still the
+      // truth, so decode it rather than drop the sample; the problem is
+      // counted and kept for the log.
+      NoteCacheProblem(&FrameSourceStats::cache_damaged, std::string(cached.status().message()));
+    } else if (cached->entry != nullptr && !video.path.empty()) {
+      auto now = StatSourceFile(video.path);
+      if (now.ok() && IsStale(*cached->entry, *now)) {
+        NoteCacheProblem(&FrameSourceStats::cache_stale,
+                         absl::StrFormat("%s: changed since it was cached in %s; decoding it "
+                                         "(rebuild the cache to refresh it)",
+                                         video.path, *cached->shard));
+        cached = absl::FailedPreconditionError("stale");
+      }
+    }
     if (cached.ok() && cached->height == options_.size && cached->width == options_.size &&
         cached->frame_count <= options_.num_frames) {
       auto clip = std::make_shared<ClipFrames>();
@@ -71,7 +110,7 @@ absl::StatusOr<std::shared_ptr<const ClipFrames>> FrameSource::Get(const VideoRe
       ++stats_.cache_hits;
       return std::shared_ptr<const ClipFrames>(std::move(clip));
     }
-    // A damaged or mismatched entry falls back to decoding the source.
+    // A damaged, stale or mismatched entry falls back to decoding the source.
   }
   return Decode(video);
 }
@@ -121,6 +160,19 @@ absl::StatusOr<std::shared_ptr<const ClipFrames>> FrameSource::Decode(const Vide
   if (truncated_used) ++stats_.truncated_used;
   Remember(key, result);
   return result;
+}
+
+void FrameSource::NoteCacheProblem(int64_t FrameSourceStats::*counter, std::string message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(stats_.*counter);
+  if (static_cast<int>(cache_problems_.size()) < kMaxCacheProblems) {
+    cache_problems_.push_back(std::move(message));
+  }
+}
+
+std::vector<std::string> FrameSource::cache_problems() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cache_problems_;
 }
 
 FrameSourceStats FrameSource::stats() const {

@@ -282,7 +282,18 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
     }
   }
   CAMOE_ASSIGN_OR_RETURN(summary.final_evaluation, EvaluateNow());
-  if (chief) log << "final evaluation:\n" << FormatEvaluation(summary.final_evaluation);
+  if (chief) {
+    const data::FrameSourceStats frames = s.frames->stats();
+    log << absl::StrFormat(
+        "frames: %d from the frame cache, %d from memory, %d decoded (%.1f s), %d truncated "
+        "videos used, %d unreadable videos skipped\n",
+        frames.cache_hits, frames.memory_hits, frames.decodes, frames.decode_seconds,
+        frames.truncated_used, frames.bad);
+    for (const auto& [path, reason] : s.frames->bad_videos()) {
+      log << "  unreadable: " << path << ": " << reason << "\n";
+    }
+    log << "final evaluation:\n" << FormatEvaluation(summary.final_evaluation);
+  }
   if (s.options.observer && chief) {
     s.options.observer->OnEvaluation(s.progress.step(), summary.final_evaluation);
   }
