@@ -242,15 +242,20 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
         const double elapsed = Since(run_start);
         const double eta = elapsed / std::max<int64_t>(1, metrics.step - first_step) *
                            (metrics.total_steps - metrics.step);
+        // Gradient sync only means something with several ranks.
+        const std::string sync =
+            s.comm->size() > 1
+                ? absl::StrFormat(" sync %.0fms (%.0f%% hidden)", 1000 * metrics.sync_seconds,
+                                  100 * metrics.sync_hidden_fraction)
+                : "";
         std::string line = absl::StrFormat(
             "epoch %d/%d step %d/%d loss %.4f (F %.3f E %.3f A %.3f) lr %.2e %.1f clips/s "
-            "data %.0f%% sync hidden %.0f%% gate %.2f/%.2f/%.2f ETA %s",
+            "data %.0f%%%s gate %.2f/%.2f/%.2f ETA %s",
             epoch + 1, epochs, metrics.step, metrics.total_steps, metrics.loss,
             metrics.stream_loss[0], metrics.stream_loss[1], metrics.stream_loss[2],
             metrics.lr_head, metrics.clips_per_second,
-            100 * metrics.data_wait_seconds / std::max(1e-9, metrics.step_seconds),
-            100 * metrics.sync_hidden_fraction, metrics.gate_mean[0], metrics.gate_mean[1],
-            metrics.gate_mean[2], Duration(eta));
+            100 * metrics.data_wait_seconds / std::max(1e-9, metrics.step_seconds), sync,
+            metrics.gate_mean[0], metrics.gate_mean[1], metrics.gate_mean[2], Duration(eta));
         log << (s.options.progress_bar ? "\r" + line + "\033[K" : line + "\n") << std::flush;
       }
       const auto& bad = s.frames->stats();
