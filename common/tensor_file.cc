@@ -1,12 +1,12 @@
 #include "common/tensor_file.h"
 
-#include <zlib.h>
 
 #include <cstring>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/bytes.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 
@@ -17,32 +17,6 @@ constexpr size_t kAlignment = 64;
 constexpr size_t kPreambleSize = 20;  // magic + header size + header CRC
 
 size_t AlignUp(size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
-
-uint32_t Crc32(std::string_view bytes) {
-  // zlib's crc32 takes a uInt length; feed large buffers in chunks.
-  uLong crc = crc32(0L, Z_NULL, 0);
-  const char* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    uInt chunk = static_cast<uInt>(std::min<size_t>(left, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(p), chunk);
-    p += chunk;
-    left -= chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
-void PutLittleEndian(std::string* out, uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-uint64_t GetLittleEndian(std::string_view in, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
-  }
-  return value;
-}
 
 std::string ShapeString(const std::vector<int64_t>& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
@@ -129,8 +103,8 @@ absl::StatusOr<std::string> EncodeTensorFile(const std::vector<NamedBuffer>& ten
   std::string out;
   out.reserve(AlignUp(kPreambleSize + header_bytes.size()) + offset);
   out.append(kTensorFileMagic, 8);
-  PutLittleEndian(&out, header_bytes.size(), 8);
-  PutLittleEndian(&out, Crc32(header_bytes), 4);
+  AppendLittleEndian(&out, header_bytes.size(), 8);
+  AppendLittleEndian(&out, Crc32(header_bytes), 4);
   out += header_bytes;
   out.resize(AlignUp(out.size()), '\0');
   const size_t data_start = out.size();
@@ -148,8 +122,8 @@ absl::StatusOr<TensorFileContents> DecodeTensorFile(std::string_view data, const
   if (data.size() < kPreambleSize) {
     return absl::DataLossError(absl::StrCat(source, ": truncated in the preamble"));
   }
-  uint64_t header_size = GetLittleEndian(data.substr(8), 8);
-  uint32_t header_crc = static_cast<uint32_t>(GetLittleEndian(data.substr(16), 4));
+  uint64_t header_size = ReadLittleEndian(data, 8, 8);
+  uint32_t header_crc = static_cast<uint32_t>(ReadLittleEndian(data, 16, 4));
   if (header_size > data.size() - kPreambleSize) {
     return absl::DataLossError(absl::StrCat(source, ": truncated in the header (file has ",
                                             data.size(), " bytes, header needs ",

@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "common/file_util.h"
 #include "tests/test_paths.h"
-#include "worker/cli/cli.h"
+#include "tests/cli_runner.h"
 #include "worker/image/image.h"
 #include "worker/image/preprocess.h"
 #include "worker/image/shapes.h"
@@ -17,17 +17,8 @@
 namespace camoe {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result RunCamoe(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using Result = testing::CliResult;
+using testing::RunCamoe;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());

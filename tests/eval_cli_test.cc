@@ -5,16 +5,13 @@
 
 #include "common/file_util.h"
 #include "tests/test_paths.h"
-#include "worker/cli/cli.h"
+#include "tests/cli_runner.h"
 
 namespace camoe {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = testing::CliResult;
+using testing::RunCamoe;
 
 class MetricsCommandTest : public ::testing::Test {
  protected:
@@ -27,11 +24,9 @@ class MetricsCommandTest : public ::testing::Test {
   }
 
   static Result Run(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    std::vector<std::string> all = {"metrics"};
-    all.insert(all.end(), args.begin(), args.end());
-    int code = RunCli(all, out, err);
-    return {code, out.str(), err.str()};
+    std::vector<std::string> full = {"metrics"};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunCamoe(full);
   }
 
   std::string dir_;

@@ -11,7 +11,7 @@ camoe_add_test(eval_python_test
 
 camoe_add_test(eval_cli_test
   SOURCES eval_cli_test.cc
-  LIBS camoe_cli)
+  LIBS camoe_cli_runner)
 add_dependencies(eval_cli_test camoe)
 
 # Not a test: times a 100k x 100k evaluation from a synthetic source

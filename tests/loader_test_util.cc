@@ -53,10 +53,4 @@ std::string WriteJobSpec(const std::string& path, const std::string& data_text, 
   return path;
 }
 
-CliResult RunCamoe(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
 }  // namespace camoe::testing

@@ -6,6 +6,8 @@
 #define CAMOE_TESTS_LOADER_TEST_UTIL_H_
 
 #include <string>
+
+#include "tests/cli_runner.h"
 #include <vector>
 
 namespace camoe::testing {
@@ -35,13 +37,6 @@ LoaderDataset WriteLoaderDataset(const std::string& dir,
 std::string WriteJobSpec(const std::string& path, const std::string& data_text, int resolution,
                          int max_words);
 
-struct CliResult {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-// Runs `camoe args...` in this process.
-CliResult RunCamoe(const std::vector<std::string>& args);
 
 }  // namespace camoe::testing
 

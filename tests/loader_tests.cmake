@@ -5,7 +5,7 @@
 camoe_add_test(loader_test
   SOURCES loader_test_util.cc loader_frame_cache_test.cc loader_cache_frames_test.cc
           loader_batch_test.cc loader_dataset_stats_test.cc
-  LIBS camoe_loader camoe_cli camoe_text camoe_video_test_util GTest::gmock)
+  LIBS camoe_loader camoe_cli_runner camoe_text camoe_video_test_util GTest::gmock)
 
 # Not a test: times reading a dataset from the frame cache or by decoding
 # (docs/data.md has the figures and the commands).

@@ -7,22 +7,13 @@
 #include "common/file_util.h"
 #include "gtest/gtest.h"
 #include "tests/test_paths.h"
-#include "worker/cli/cli.h"
+#include "tests/cli_runner.h"
 
 namespace camoe {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result RunCamoe(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using Result = testing::CliResult;
+using testing::RunCamoe;
 
 class PosCliTest : public ::testing::Test {
  protected:

@@ -21,4 +21,4 @@ camoe_add_test(pos_accuracy_test
 
 camoe_add_test(pos_cli_test
   SOURCES pos_cli_test.cc
-  LIBS camoe_cli camoe_pos)
+  LIBS camoe_cli_runner camoe_pos)

@@ -6,23 +6,14 @@
 
 #include "tests/test_paths.h"
 #include "tests/video_test_util.h"
-#include "worker/cli/cli.h"
+#include "tests/cli_runner.h"
 #include "worker/image/image.h"
 
 namespace camoe {
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result RunCamoe(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using Result = testing::CliResult;
+using testing::RunCamoe;
 
 int CountLines(const std::string& text, const std::string& prefix) {
   int count = 0;

@@ -15,4 +15,4 @@ camoe_add_test(synthetic_test
 # The commands, in-process (camoe_cli pulls in the model library's link).
 camoe_add_test(video_cli_test
   SOURCES video_cli_test.cc
-  LIBS camoe_cli camoe_video camoe_video_test_util camoe_image)
+  LIBS camoe_cli_runner camoe_video camoe_video_test_util camoe_image)

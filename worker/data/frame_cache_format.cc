@@ -1,6 +1,5 @@
 #include "worker/data/frame_cache_format.h"
 
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -9,43 +8,18 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/bytes.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 
 namespace camoe::data::internal {
 namespace {
 
-void PutLittleEndian(std::string* out, uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-uint64_t GetLittleEndian(std::string_view in, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
-  }
-  return value;
-}
-
 std::string ManifestPath(const std::string& dir) {
   return (std::filesystem::path(dir) / kManifestName).string();
 }
 
 }  // namespace
-
-uint32_t Crc32(std::string_view bytes, uint32_t crc) {
-  // zlib's crc32 takes a uInt length; feed large buffers in chunks.
-  uLong c = crc;
-  const char* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    uInt chunk = static_cast<uInt>(std::min<size_t>(left, size_t{1} << 30));
-    c = crc32(c, reinterpret_cast<const Bytef*>(p), chunk);
-    p += chunk;
-    left -= chunk;
-  }
-  return static_cast<uint32_t>(c);
-}
 
 std::string ShardFileName(int number) { return absl::StrFormat("shard-%05d.cfc", number); }
 
@@ -73,10 +47,10 @@ std::string ShardHeader() {
 
 std::string EncodeTrailer(uint64_t index_offset, uint64_t index_size, uint32_t index_crc) {
   std::string out;
-  PutLittleEndian(&out, index_offset, 8);
-  PutLittleEndian(&out, index_size, 8);
-  PutLittleEndian(&out, index_crc, 4);
-  PutLittleEndian(&out, 0, 4);
+  AppendLittleEndian(&out, index_offset, 8);
+  AppendLittleEndian(&out, index_size, 8);
+  AppendLittleEndian(&out, index_crc, 4);
+  AppendLittleEndian(&out, 0, 4);
   out.append(kTrailerMagic, 8);
   return out;
 }
@@ -108,9 +82,9 @@ absl::StatusOr<FrameCacheShardIndex> ReadShardIndex(std::string_view data, const
   if (trailer.substr(24, 8) != std::string_view(kTrailerMagic, 8)) {
     return damaged("the trailer is missing (truncated or still being written?)");
   }
-  uint64_t index_offset = GetLittleEndian(trailer, 8);
-  uint64_t index_size = GetLittleEndian(trailer.substr(8), 8);
-  uint32_t index_crc = static_cast<uint32_t>(GetLittleEndian(trailer.substr(16), 4));
+  uint64_t index_offset = ReadLittleEndian(trailer, 0, 8);
+  uint64_t index_size = ReadLittleEndian(trailer, 8, 8);
+  uint32_t index_crc = static_cast<uint32_t>(ReadLittleEndian(trailer, 16, 4));
   uint64_t index_end = data.size() - kTrailerSize;
   if (index_offset < kShardHeaderSize || index_offset > index_end ||
       index_size != index_end - index_offset) {
@@ -146,7 +120,7 @@ absl::Status WriteManifestFile(const std::string& dir, const FrameCacheManifest&
   }
   std::string data(kManifestMagic, 8);
   std::string crc;
-  PutLittleEndian(&crc, Crc32(body), 4);
+  AppendLittleEndian(&crc, Crc32(body), 4);
   data += crc;
   data += body;
   return WriteFileAtomically(ManifestPath(dir), data);
@@ -163,7 +137,7 @@ absl::StatusOr<FrameCacheManifest> ReadManifestFile(const std::string& dir) {
     return absl::DataLossError(absl::StrCat(path, ": not a camoe frame cache manifest"));
   }
   std::string_view body = std::string_view(data).substr(12);
-  if (Crc32(body) != GetLittleEndian(std::string_view(data).substr(8), 4)) {
+  if (Crc32(body) != ReadLittleEndian(data, 8, 4)) {
     return absl::DataLossError(absl::StrCat(
         path, ": the manifest fails its CRC-32; delete the cache folder and build it again"));
   }

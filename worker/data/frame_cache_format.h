@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "camoe/frame_cache.pb.h"
+#include "common/bytes.h"
 
 namespace camoe::data::internal {
 
@@ -23,8 +24,6 @@ inline constexpr uint64_t kShardHeaderSize = 64;
 inline constexpr uint64_t kTrailerSize = 32;
 inline constexpr uint64_t kFrameAlignment = 64;
 
-// zlib CRC-32, continued from `crc` (0 to start).
-uint32_t Crc32(std::string_view bytes, uint32_t crc = 0);
 
 // "shard-00042.cfc".
 std::string ShardFileName(int number);

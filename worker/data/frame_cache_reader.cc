@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<FrameCacheReader>> FrameCacheReader::Open(
 
 absl::Status FrameCacheReader::CheckEntry(const Shard& shard, const FrameCacheEntry& entry) const {
   std::string_view bytes = shard.file->data().substr(entry.offset(), entry.nbytes());
-  if (internal::Crc32(bytes) != entry.crc32()) {
+  if (Crc32(bytes) != entry.crc32()) {
     return absl::DataLossError(absl::StrCat(shard.name, ": video \"", entry.video_id(),
                                             "\" fails its CRC-32 (the shard is damaged); ",
                                             kDeleteAndRebuild, ", or decode this video instead"));
@@ -107,7 +107,7 @@ absl::Status FrameCacheReader::VerifyAll() const {
   std::vector<std::string> problems;
   for (size_t s = 0; s < shards_.size(); ++s) {
     const Shard& shard = shards_[s];
-    if (internal::Crc32(shard.file->data()) != manifest_.shards(s).crc32()) {
+    if (Crc32(shard.file->data()) != manifest_.shards(s).crc32()) {
       problems.push_back(absl::StrCat(shard.name, ": the shard fails its CRC-32"));
     }
     for (const FrameCacheEntry& e : shard.index.entries()) {

@@ -166,7 +166,7 @@ absl::Status FrameCacheWriter::Resume() {
           } else {
             out->set_file_name(name);
             out->set_size((*file)->data().size());
-            out->set_crc32(internal::Crc32((*file)->data()));
+            out->set_crc32(Crc32((*file)->data()));
             out->set_num_videos(index->entries_size());
             notes_.push_back(absl::StrCat(name, ": a whole shard missing from MANIFEST (the "
                                           "writer stopped before listing it); kept"));
@@ -251,7 +251,7 @@ absl::Status FrameCacheWriter::AddToShard(const std::string& video_id, const Fra
   entry->set_height(frames.height);
   entry->set_width(frames.width);
   for (double t : frames.timestamps) entry->add_timestamps(t);
-  entry->set_crc32(internal::Crc32(frames.bytes));
+  entry->set_crc32(Crc32(frames.bytes));
   entry->set_source_size(frames.source.size);
   entry->set_source_mtime_ns(frames.source.mtime_ns);
   ids_.insert(video_id);
@@ -301,7 +301,7 @@ absl::Status FrameCacheWriter::WriteBytes(std::string_view bytes) {
     p += n;
     left -= static_cast<size_t>(n);
   }
-  file_crc_ = internal::Crc32(bytes, file_crc_);
+  file_crc_ = Crc32(bytes, file_crc_);
   offset_ += bytes.size();
   return absl::OkStatus();
 }
@@ -314,7 +314,7 @@ absl::Status FrameCacheWriter::CloseShard() {
   uint64_t index_offset = offset_;
   CAMOE_RETURN_IF_ERROR(WriteBytes(index));
   CAMOE_RETURN_IF_ERROR(
-      WriteBytes(internal::EncodeTrailer(index_offset, index.size(), internal::Crc32(index))));
+      WriteBytes(internal::EncodeTrailer(index_offset, index.size(), Crc32(index))));
   if (::fsync(fd_) != 0) return ErrnoError(tmp_path_, "fsync failed", errno);
   if (::close(fd_) != 0) {
     fd_ = -1;

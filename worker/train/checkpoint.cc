@@ -1,7 +1,6 @@
 #include "worker/train/checkpoint.h"
 
 #include <glog/logging.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/bytes.h"
 #include "common/file_util.h"
 #include "common/status_macros.h"
 #include "common/text_proto.h"
@@ -43,16 +43,6 @@ absl::StatusOr<TrainerState> ParseState(const TensorFileContents& contents,
   TrainerState state;
   CAMOE_RETURN_IF_ERROR(ParseTextProto(it->second, path + "[trainer_state]", &state));
   return state;
-}
-
-uint32_t Crc32Of(const std::string& bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (size_t done = 0; done < bytes.size();) {
-    const uInt chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-    done += chunk;
-  }
-  return static_cast<uint32_t>(crc);
 }
 
 }  // namespace
@@ -137,7 +127,7 @@ absl::Status CheckpointManager::Save(const TrainerState& state,
   entry->set_file(name);
   entry->set_step(state.step());
   entry->set_bytes(bytes.size());
-  entry->set_crc32(Crc32Of(bytes));
+  entry->set_crc32(Crc32(bytes));
   while (updated.checkpoints_size() > keep_) {
     fs::remove(dir_ + "/" + updated.checkpoints(0).file(), ec);
     updated.mutable_checkpoints()->DeleteSubrange(0, 1);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/bytes.h"
 #include "common/status_macros.h"
 
 namespace camoe {
@@ -20,29 +21,10 @@ constexpr size_t kEndOfDirSize = 22;
 constexpr size_t kLocalHeaderSize = 30;
 constexpr size_t kCentralHeaderSize = 46;
 
-uint64_t Le(std::string_view data, size_t pos, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<uint64_t>(static_cast<unsigned char>(data[pos + i])) << (8 * i);
-  }
-  return value;
-}
-
-uint32_t Crc32(std::string_view bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    uInt chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-    done += chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 }  // namespace
 
 bool ZipArchive::LooksLikeZip(std::string_view data) {
-  return data.size() >= 4 && Le(data, 0, 4) == kLocalHeaderSig;
+  return data.size() >= 4 && ReadLittleEndian(data, 0, 4) == kLocalHeaderSig;
 }
 
 absl::StatusOr<ZipArchive> ZipArchive::Open(std::string_view data, const std::string& source) {
@@ -62,27 +44,27 @@ absl::Status ZipArchive::ParseDirectory() {
   size_t lowest = data_.size() > kEndOfDirSize + 0xffff ? data_.size() - kEndOfDirSize - 0xffff : 0;
   size_t eocd = std::string::npos;
   for (size_t pos = data_.size() - kEndOfDirSize + 1; pos-- > lowest;) {
-    if (Le(data_, pos, 4) == kEndOfDirSig) {
+    if (ReadLittleEndian(data_, pos, 4) == kEndOfDirSig) {
       eocd = pos;
       break;
     }
   }
   if (eocd == std::string::npos) return corrupt("no end-of-directory record");
-  uint64_t count = Le(data_, eocd + 10, 2);
-  uint64_t dir_size = Le(data_, eocd + 12, 4);
-  uint64_t dir_offset = Le(data_, eocd + 16, 4);
+  uint64_t count = ReadLittleEndian(data_, eocd + 10, 2);
+  uint64_t dir_size = ReadLittleEndian(data_, eocd + 12, 4);
+  uint64_t dir_offset = ReadLittleEndian(data_, eocd + 16, 4);
   if (count == 0xffff || dir_size == 0xffffffff || dir_offset == 0xffffffff) {
     // zip64: a locator just before the classic record points at the zip64 record.
-    if (eocd < 20 || Le(data_, eocd - 20, 4) != kZip64LocatorSig) {
+    if (eocd < 20 || ReadLittleEndian(data_, eocd - 20, 4) != kZip64LocatorSig) {
       return corrupt("zip64 locator missing");
     }
-    uint64_t z64 = Le(data_, eocd - 20 + 8, 8);
-    if (z64 > data_.size() - 56 || Le(data_, z64, 4) != kZip64EndOfDirSig) {
+    uint64_t z64 = ReadLittleEndian(data_, eocd - 20 + 8, 8);
+    if (z64 > data_.size() - 56 || ReadLittleEndian(data_, z64, 4) != kZip64EndOfDirSig) {
       return corrupt("zip64 end-of-directory record missing");
     }
-    count = Le(data_, z64 + 32, 8);
-    dir_size = Le(data_, z64 + 40, 8);
-    dir_offset = Le(data_, z64 + 48, 8);
+    count = ReadLittleEndian(data_, z64 + 32, 8);
+    dir_size = ReadLittleEndian(data_, z64 + 40, 8);
+    dir_offset = ReadLittleEndian(data_, z64 + 48, 8);
   }
   if (dir_offset > data_.size() || dir_size > data_.size() - dir_offset) {
     return corrupt("central directory outside the file");
@@ -90,18 +72,18 @@ absl::Status ZipArchive::ParseDirectory() {
   size_t pos = dir_offset;
   const size_t end = dir_offset + dir_size;
   for (uint64_t i = 0; i < count; ++i) {
-    if (pos + kCentralHeaderSize > end || Le(data_, pos, 4) != kCentralHeaderSig) {
+    if (pos + kCentralHeaderSize > end || ReadLittleEndian(data_, pos, 4) != kCentralHeaderSig) {
       return corrupt(absl::StrCat("central directory entry ", i, " is damaged"));
     }
     Entry entry;
-    entry.method = static_cast<uint16_t>(Le(data_, pos + 10, 2));
-    entry.crc32 = static_cast<uint32_t>(Le(data_, pos + 16, 4));
-    entry.compressed_size = Le(data_, pos + 20, 4);
-    entry.uncompressed_size = Le(data_, pos + 24, 4);
-    size_t name_len = Le(data_, pos + 28, 2);
-    size_t extra_len = Le(data_, pos + 30, 2);
-    size_t comment_len = Le(data_, pos + 32, 2);
-    uint64_t local_offset = Le(data_, pos + 42, 4);
+    entry.method = static_cast<uint16_t>(ReadLittleEndian(data_, pos + 10, 2));
+    entry.crc32 = static_cast<uint32_t>(ReadLittleEndian(data_, pos + 16, 4));
+    entry.compressed_size = ReadLittleEndian(data_, pos + 20, 4);
+    entry.uncompressed_size = ReadLittleEndian(data_, pos + 24, 4);
+    size_t name_len = ReadLittleEndian(data_, pos + 28, 2);
+    size_t extra_len = ReadLittleEndian(data_, pos + 30, 2);
+    size_t comment_len = ReadLittleEndian(data_, pos + 32, 2);
+    uint64_t local_offset = ReadLittleEndian(data_, pos + 42, 4);
     if (pos + kCentralHeaderSize + name_len + extra_len + comment_len > end) {
       return corrupt(absl::StrCat("central directory entry ", i, " overruns the directory"));
     }
@@ -110,15 +92,15 @@ absl::Status ZipArchive::ParseDirectory() {
     size_t extra = pos + kCentralHeaderSize + name_len;
     size_t extra_end = extra + extra_len;
     while (extra + 4 <= extra_end) {
-      uint16_t id = static_cast<uint16_t>(Le(data_, extra, 2));
-      uint16_t len = static_cast<uint16_t>(Le(data_, extra + 2, 2));
+      uint16_t id = static_cast<uint16_t>(ReadLittleEndian(data_, extra, 2));
+      uint16_t len = static_cast<uint16_t>(ReadLittleEndian(data_, extra + 2, 2));
       if (extra + 4 + len > extra_end) break;
       if (id == 0x0001) {
         size_t field = extra + 4;
         size_t field_end = field + len;
         auto take = [&](uint64_t* value) {
           if (*value == 0xffffffff && field + 8 <= field_end) {
-            *value = Le(data_, field, 8);
+            *value = ReadLittleEndian(data_, field, 8);
             field += 8;
           }
         };
@@ -129,11 +111,11 @@ absl::Status ZipArchive::ParseDirectory() {
       extra += 4 + len;
     }
     if (local_offset > data_.size() - kLocalHeaderSize ||
-        Le(data_, local_offset, 4) != kLocalHeaderSig) {
+        ReadLittleEndian(data_, local_offset, 4) != kLocalHeaderSig) {
       return corrupt(absl::StrCat("local header of '", entry.name, "' is missing"));
     }
-    size_t local_name_len = Le(data_, local_offset + 26, 2);
-    size_t local_extra_len = Le(data_, local_offset + 28, 2);
+    size_t local_name_len = ReadLittleEndian(data_, local_offset + 26, 2);
+    size_t local_extra_len = ReadLittleEndian(data_, local_offset + 28, 2);
     entry.data_offset = local_offset + kLocalHeaderSize + local_name_len + local_extra_len;
     if (entry.data_offset > data_.size() ||
         entry.compressed_size > data_.size() - entry.data_offset) {
