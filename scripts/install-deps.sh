@@ -45,6 +45,8 @@ if [[ "$runtime_only" == 0 ]]; then
     libgtest-dev libgmock-dev
     # independent references used by the tests (tokenizer, CLIP forward, image resize)
     python3 python3-regex python3-numpy python3-pil python3-torch
+    # a real Prometheus server scrapes the coordinator in the service tests
+    prometheus
   )
 fi
 
