@@ -153,5 +153,41 @@ TEST_F(TrainerTest, MismatchedWorldSizeIsRefused) {
   EXPECT_NE(trainer.status().message().find("world_size is 4 but 1 ranks"), std::string::npos);
 }
 
+
+// A cancel reaches ranks at different heartbeats: the ranks must still agree
+// on the step to stop at, or the next collective would hang.
+TEST_F(TrainerTest, AStopSeenByOneRankStopsEveryRankAtTheSameStep) {
+  const std::string dir = testing::TempDir("trainer_stop_one_rank");
+  JobSpec spec = Spec(true, dir);
+  spec.mutable_schedule()->set_max_steps(6);
+  testing::StopPlan plan;
+  plan.after_steps = 2;
+  plan.only_rank = 1;
+  TrainingRun run = RunTraining(spec, 2, plan);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  EXPECT_EQ(run.stopped, StopRequest::kCheckpoint);
+  EXPECT_EQ(run.final_step, 2);
+  EXPECT_EQ(run.rank_steps, (std::vector<int64_t>{2, 2}));
+  EXPECT_TRUE(FileExists(dir + "/ckpt-000000000002.camoe"));
+  // A stopped run skips the final evaluation.
+  EXPECT_TRUE(run.evaluation.streams.empty());
+}
+
+TEST_F(TrainerTest, AForcedStopWritesNoCheckpoint) {
+  const std::string dir = testing::TempDir("trainer_stop_now");
+  JobSpec spec = Spec(true, dir);
+  spec.mutable_schedule()->set_max_steps(6);
+  spec.mutable_checkpoint()->set_every_steps(2);
+  testing::StopPlan plan;
+  plan.after_steps = 3;
+  plan.kind = StopRequest::kNow;
+  TrainingRun run = RunTraining(spec, 2, plan);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  EXPECT_EQ(run.stopped, StopRequest::kNow);
+  EXPECT_EQ(run.rank_steps, (std::vector<int64_t>{3, 3}));
+  EXPECT_TRUE(FileExists(dir + "/ckpt-000000000002.camoe"));
+  EXPECT_FALSE(FileExists(dir + "/ckpt-000000000003.camoe"));
+}
+
 }  // namespace
 }  // namespace camoe

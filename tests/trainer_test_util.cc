@@ -14,16 +14,20 @@ namespace {
 
 class Recorder : public TrainObserver {
  public:
-  explicit Recorder(int stop_after) : stop_after_(stop_after) {}
+  explicit Recorder(int stop_after, StopRequest kind = StopRequest::kCheckpoint)
+      : stop_after_(stop_after), kind_(kind) {}
   void OnStep(const StepMetrics& m) override {
     losses.push_back(m.loss);
     ++steps_;
   }
-  bool StopRequested() override { return stop_after_ > 0 && steps_ >= stop_after_; }
+  StopRequest StopRequested() override {
+    return stop_after_ > 0 && steps_ >= stop_after_ ? kind_ : StopRequest::kNone;
+  }
   std::vector<double> losses;
 
  private:
   int stop_after_;
+  StopRequest kind_;
   int steps_ = 0;
 };
 
@@ -86,18 +90,25 @@ JobSpec TinyTrainingSpec(const std::string& data_dir, bool dsl, const std::strin
 }
 
 TrainingRun RunTraining(JobSpec spec, int world, int stop_after, int64_t nan_at_step) {
+  StopPlan plan;
+  plan.after_steps = stop_after;
+  return RunTraining(std::move(spec), world, plan, nan_at_step);
+}
+
+TrainingRun RunTraining(JobSpec spec, int world, const StopPlan& stop, int64_t nan_at_step) {
   spec.mutable_distributed()->set_world_size(world);
   ThreadWorld threads(world);
   std::vector<std::unique_ptr<Communicator>> comms;
   for (int r = 0; r < world; ++r) comms.push_back(threads.Connect(r, {absl::Seconds(120)}));
   std::vector<absl::Status> status(world);
   TrainingRun run;
+  run.rank_steps.assign(world, 0);
   std::mutex mu;
   std::vector<std::thread> ranks;
   for (int r = 0; r < world; ++r) {
     ranks.emplace_back([&, r] {
       std::ostringstream log;
-      Recorder recorder(stop_after);
+      Recorder recorder(stop.only_rank < 0 || stop.only_rank == r ? stop.after_steps : 0, stop.kind);
       TrainerOptions options;
       options.log = &log;
       options.default_vocab_path = BpeVocabPath();
@@ -110,6 +121,10 @@ TrainingRun RunTraining(JobSpec spec, int world, int stop_after, int64_t nan_at_
       }
       auto summary = (*trainer)->Run();
       status[r] = summary.status();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        run.rank_steps[r] = (*trainer)->progress().step();
+      }
       if (r == 0) {
         std::lock_guard<std::mutex> lock(mu);
         run.losses = recorder.losses;
@@ -117,6 +132,8 @@ TrainingRun RunTraining(JobSpec spec, int world, int stop_after, int64_t nan_at_
         if (summary.ok()) {
           run.resumed = summary->resumed;
           run.evaluation = summary->final_evaluation;
+          run.stopped = summary->stopped;
+          run.final_step = summary->state.step();
         }
       }
     });

@@ -27,11 +27,23 @@ struct TrainingRun {
   std::vector<NamedBuffer> parameters; // rank 0's parameters at the end
   bool resumed = false;
   EvaluationResult evaluation;
+  StopRequest stopped = StopRequest::kNone;  // rank 0's summary
+  int64_t final_step = 0;                    // rank 0's step at the end
+  std::vector<int64_t> rank_steps;           // every rank's step at the end
+};
+
+// When the observer asks to stop: after `after_steps` steps of this run, with
+// `kind`, on `only_rank` (-1: every rank).
+struct StopPlan {
+  int after_steps = 0;
+  StopRequest kind = StopRequest::kCheckpoint;
+  int only_rank = -1;
 };
 
 // Trains `spec` on `world` thread ranks. stop_after > 0 requests a stop after
 // that many steps of this run; nan_at_step > 0 makes that step's loss NaN.
 TrainingRun RunTraining(JobSpec spec, int world, int stop_after = 0, int64_t nan_at_step = 0);
+TrainingRun RunTraining(JobSpec spec, int world, const StopPlan& stop, int64_t nan_at_step = 0);
 
 // Trains `spec` as one rank over `comm` (for MPI tests).
 TrainingRun RunTrainingRank(const JobSpec& spec, Communicator* comm);

@@ -76,6 +76,8 @@ class Communicator {
   bool IsChief() const { return rank() == 0; }
   // Whether buffers must be device (CUDA) pointers rather than host memory.
   virtual bool device_memory() const { return false; }
+  // The CUDA device of a device-memory communicator; -1 otherwise.
+  virtual int device_index() const { return -1; }
   const CommunicatorOptions& options() const { return options_; }
 
   // In-place reduction of `count` elements of `data` across ranks.

@@ -33,6 +33,7 @@ class NcclCommunicator : public Communicator {
   int size() const override { return size_; }
   bool device_memory() const override { return true; }
   int device() const { return device_; }
+  int device_index() const override { return device_; }
 
  protected:
   absl::Status DoAllReduce(void* data, int64_t count, DataType type, ReduceOp op) override;

@@ -87,6 +87,11 @@ class AllGatherRowsFunction : public torch::autograd::Function<AllGatherRowsFunc
   }
 };
 
+// The CUDA device a device-memory communicator works on.
+torch::Device CommDevice(const Communicator& comm) {
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.device_index()));
+}
+
 torch::Tensor Flatten(const std::vector<torch::Tensor>& tensors, const torch::Device& device) {
   std::vector<torch::Tensor> flat;
   for (const auto& t : tensors) flat.push_back(t.detach().to(device, torch::kFloat32).reshape(-1));
@@ -120,6 +125,17 @@ absl::Status BroadcastParameters(Communicator& comm, const std::vector<torch::Te
   return absl::OkStatus();
 }
 
+absl::Status AllReduceHostInt64(Communicator& comm, int64_t* values, int64_t count, ReduceOp op,
+                                const std::string& what) {
+  if (!comm.device_memory()) return comm.AllReduce(values, count, DataType::kInt64, op, what);
+  torch::Tensor staged = torch::from_blob(values, {count}, torch::kInt64).to(CommDevice(comm));
+  SyncBeforeCollective(comm);
+  absl::Status status = comm.AllReduce(staged.data_ptr(), count, DataType::kInt64, op, what);
+  if (!status.ok()) return status;
+  std::memcpy(values, staged.cpu().data_ptr<int64_t>(), count * sizeof(int64_t));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> ParametersAgree(Communicator& comm,
                                      const std::vector<torch::Tensor>& parameters) {
   torch::Tensor flat = Flatten(parameters, torch::kCPU).to(torch::kFloat64);
@@ -127,7 +143,16 @@ absl::StatusOr<bool> ParametersAgree(Communicator& comm,
                     (flat * torch::arange(flat.numel(), flat.options()).remainder(97))
                         .sum().item<double>()};
   std::vector<double> all(2 * comm.size());
-  absl::Status status = comm.AllGather(mine, sizeof(mine), all.data(), "parameter checksums");
+  absl::Status status;
+  if (comm.device_memory()) {
+    torch::Tensor send = torch::tensor({mine[0], mine[1]}, torch::kFloat64).to(CommDevice(comm));
+    torch::Tensor recv = torch::empty({2 * comm.size()}, send.options());
+    SyncBeforeCollective(comm);
+    status = comm.AllGather(send.data_ptr(), sizeof(mine), recv.data_ptr(), "parameter checksums");
+    if (status.ok()) std::memcpy(all.data(), recv.cpu().data_ptr<double>(), all.size() * sizeof(double));
+  } else {
+    status = comm.AllGather(mine, sizeof(mine), all.data(), "parameter checksums");
+  }
   if (!status.ok()) return status;
   for (int r = 0; r < comm.size(); ++r) {
     if (all[2 * r] != mine[0] || all[2 * r + 1] != mine[1]) return false;

@@ -35,6 +35,13 @@ torch::Tensor AllGatherRows(Communicator& comm, const torch::Tensor& local);
 absl::Status BroadcastParameters(Communicator& comm, const std::vector<torch::Tensor>& parameters,
                                  int root = 0);
 
+// All-reduces `count` host int64 values in place, staging them through the
+// communicator's device when it needs device memory (NCCL). For the small
+// control values every rank must agree on (dropped videos, stop requests,
+// the outcome of the chief's checkpoint write).
+absl::Status AllReduceHostInt64(Communicator& comm, int64_t* values, int64_t count, ReduceOp op,
+                                const std::string& what);
+
 // A checksum of `parameters` (sum of squares and a weighted sum, in fp64) and
 // whether it is identical on every rank: a cheap check that replicas agree.
 absl::StatusOr<bool> ParametersAgree(Communicator& comm,

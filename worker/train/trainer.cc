@@ -151,7 +151,7 @@ absl::Status Trainer::Step(const data::LoadedBatch& batch, double data_wait, Ste
     for (int st = 0; st < kNumStreams; ++st) m->gate_mean[st] = mean[st].item<double>();
   }
   int64_t dropped = static_cast<int64_t>(batch.dropped.size());
-  CAMOE_RETURN_IF_ERROR(s.comm->AllReduce(&dropped, 1, DataType::kInt64, ReduceOp::kSum, "dropped"));
+  CAMOE_RETURN_IF_ERROR(AllReduceHostInt64(*s.comm, &dropped, 1, ReduceOp::kSum, "dropped"));
   m->dropped = dropped;
   m->step_seconds = Since(start) + data_wait;
   m->clips_per_second = m->samples / std::max(1e-9, m->step_seconds);
@@ -173,8 +173,8 @@ absl::Status Trainer::SaveCheckpoint() {
     }
   }
   // Every rank learns whether the chief's write worked before going on.
-  int32_t ok = status.ok() ? 1 : 0;
-  CAMOE_RETURN_IF_ERROR(s.comm->Broadcast(&ok, sizeof(ok), 0, "checkpoint outcome"));
+  int64_t ok = status.ok() ? 1 : 0;
+  CAMOE_RETURN_IF_ERROR(AllReduceHostInt64(*s.comm, &ok, 1, ReduceOp::kMin, "checkpoint outcome"));
   if (!ok && status.ok()) return absl::InternalError("the chief rank failed to write a checkpoint");
   return status;
 }
@@ -264,10 +264,15 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
           s.spec.data().max_bad_video_fraction(), "training videos (unreadable)"));
       const int every_ckpt = s.spec.checkpoint().every_steps();
       if (every_ckpt > 0 && metrics.step % every_ckpt == 0) CAMOE_RETURN_IF_ERROR(SaveCheckpoint());
-      if (s.options.observer && s.options.observer->StopRequested()) {
-        stop = true;
-        summary.stopped_early = true;
-        break;
+      if (s.options.observer) {
+        // The ranks agree on the strongest request any of them saw.
+        int64_t request = static_cast<int64_t>(s.options.observer->StopRequested());
+        CAMOE_RETURN_IF_ERROR(AllReduceHostInt64(*s.comm, &request, 1, ReduceOp::kMax, "stop request"));
+        if (request != static_cast<int64_t>(StopRequest::kNone)) {
+          stop = true;
+          summary.stopped = static_cast<StopRequest>(request);
+          break;
+        }
       }
     }
     if (s.options.progress_bar && chief) log << "\n";
@@ -276,6 +281,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
       s.progress.set_batches_done_in_epoch(0);
     }
     s.progress.set_train_seconds(s.progress.train_seconds() + Since(run_start));
+    if (summary.stopped == StopRequest::kNow) break;  // leave the last checkpoint as it is
     CAMOE_RETURN_IF_ERROR(SaveCheckpoint());
     const int eval_every = s.spec.schedule().eval_every_epochs();
     const bool last = s.progress.step() >= s.progress.total_steps() || s.progress.epoch() >= epochs;
@@ -285,6 +291,14 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
       if (chief) log << "evaluation after epoch " << s.progress.epoch() << ":\n" << FormatEvaluation(result);
       if (s.options.observer && chief) s.options.observer->OnEvaluation(s.progress.step(), result);
     }
+  }
+  summary.state = s.progress;
+  if (stop) {
+    if (chief) {
+      log << (summary.stopped == StopRequest::kNow ? "stopped at once" : "stopped after a checkpoint")
+          << " at step " << s.progress.step() << " of " << s.progress.total_steps() << "\n";
+    }
+    return summary;
   }
   CAMOE_ASSIGN_OR_RETURN(summary.final_evaluation, EvaluateNow());
   if (chief) {

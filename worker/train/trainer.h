@@ -50,6 +50,13 @@ struct StepMetrics {
   double gate_mean[kNumStreams] = {0, 0, 0};
 };
 
+// How a run is asked to end early.
+enum class StopRequest {
+  kNone = 0,
+  kCheckpoint = 1,  // write a checkpoint, then stop (a graceful cancel)
+  kNow = 2,         // stop without writing anything (a forced cancel)
+};
+
 // Receives progress; the service forwards it to the coordinator.
 class TrainObserver {
  public:
@@ -57,8 +64,11 @@ class TrainObserver {
   virtual void OnStep(const StepMetrics& metrics) {}
   virtual void OnEvaluation(int64_t step, const EvaluationResult& result) {}
   virtual void OnCheckpoint(int64_t step, const std::string& path) {}
-  // Polled between steps; true stops after a final checkpoint.
-  virtual bool StopRequested() { return false; }
+  // Polled on every rank after each step. The ranks agree on the strongest
+  // request any of them saw (one all-reduce), so they stop at the same step
+  // even when a cancel reaches them at different times. A stopped run skips
+  // the final evaluation.
+  virtual StopRequest StopRequested() { return StopRequest::kNone; }
 };
 
 struct TrainerOptions {
@@ -75,7 +85,7 @@ struct TrainerOptions {
 struct TrainSummary {
   TrainerState state;
   EvaluationResult final_evaluation;
-  bool stopped_early = false;  // StopRequested
+  StopRequest stopped = StopRequest::kNone;  // why the run ended early, if it did
   bool resumed = false;        // started from a checkpoint
 };
 
