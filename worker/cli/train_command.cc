@@ -10,10 +10,8 @@
 #include "worker/cli/commands.h"
 #include "worker/dist/mpi_communicator.h"
 #include "worker/dist/thread_communicator.h"
+#include "worker/train/rank_setup.h"
 #include "worker/train/trainer.h"
-#ifdef CAMOE_HAVE_NCCL
-#include "worker/dist/nccl_communicator.h"
-#endif
 
 namespace camoe::cli {
 namespace {
@@ -27,39 +25,14 @@ struct TrainFlags {
   bool progress = isatty(STDERR_FILENO) != 0;
 };
 
-// The CUDA device of this rank: its rank on the node, modulo the devices seen.
-int LocalDevice(int rank) {
-  const char* local = getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-  int index = local != nullptr ? atoi(local) : rank;
-#ifdef CAMOE_HAVE_NCCL
-  const int devices = CudaDeviceCount();
-  if (devices > 0) index %= devices;
-#endif
-  return index;
-}
-
 // Runs one rank over `bootstrap` (MPI or threads); on CUDA the collectives run
 // over an NCCL communicator whose id `bootstrap` distributes.
 absl::Status RunRank(const JobSpec& spec, Communicator* bootstrap, bool progress,
                      std::ostream& err) {
-  Communicator* comm = bootstrap;
-  const int device = LocalDevice(bootstrap->rank());
-#ifdef CAMOE_HAVE_NCCL
-  std::unique_ptr<NcclCommunicator> nccl;
-  if (spec.runtime().device() == DEVICE_CUDA) {
-    CommunicatorOptions options = bootstrap->options();
-    auto created = NcclCommunicator::Create(*bootstrap, device, options);
-    if (!created.ok()) return created.status();
-    nccl = std::move(*created);
-    comm = nccl.get();
-  }
-#else
-  if (spec.runtime().device() == DEVICE_CUDA && spec.distributed().world_size() > 1) {
-    return absl::FailedPreconditionError(
-        "runtime.device is DEVICE_CUDA with several ranks, but this camoe was built without "
-        "NCCL (configure with the CUDA toolkit and NCCL available)");
-  }
-#endif
+  const int device = LocalCudaDevice(bootstrap->rank());
+  auto rank_comm = MakeRankCommunicator(spec, bootstrap, device);
+  if (!rank_comm.ok()) return rank_comm.status();
+  Communicator* comm = rank_comm->comm;
   TrainerOptions options;
   options.cuda_device = device;
   options.log = &err;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/failure.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
@@ -127,11 +128,11 @@ absl::Status CheckBadVideoFraction(int64_t bad, int64_t total, double max_fracti
   // The limit is a proto float (0.01 is stored as 0.0099999998): compare with
   // a tolerance so exactly 1 bad video in 100 is within a 1% limit.
   if (fraction <= max_fraction + 1e-7) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrFormat(
+  return WithFailureClass(absl::FailedPreconditionError(absl::StrFormat(
       "%s: %d of %d videos (%.2f%%) are missing or unreadable, more than "
       "data.max_bad_video_fraction allows (%.2f%%); check data.video_dir and the files, or raise "
       "the limit",
-      what, bad, total, 100.0 * fraction, 100.0 * max_fraction));
+      what, bad, total, 100.0 * fraction, 100.0 * max_fraction)), kFailureData);
 }
 
 }  // namespace camoe::data

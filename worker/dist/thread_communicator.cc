@@ -43,8 +43,9 @@ void ReduceInto(void* out, const void* in, int64_t count, DataType type, ReduceO
 
 class ThreadCommunicator : public Communicator {
  public:
-  ThreadCommunicator(ThreadWorld* world, int rank, CommunicatorOptions options)
-      : Communicator(options), world_(world), rank_(rank) {}
+  ThreadCommunicator(ThreadWorld* world, int rank, CommunicatorOptions options,
+                     std::unique_ptr<ThreadWorld> owned = nullptr)
+      : Communicator(options), owned_(std::move(owned)), world_(world), rank_(rank) {}
   ~ThreadCommunicator() override { Shutdown(); }
 
   int rank() const override { return rank_; }
@@ -98,6 +99,7 @@ class ThreadCommunicator : public Communicator {
   }
 
  private:
+  std::unique_ptr<ThreadWorld> owned_;  // a solo communicator's world
   ThreadWorld* world_;
   const int rank_;
 };
@@ -107,6 +109,12 @@ ThreadWorld::ThreadWorld(int size)
 
 std::unique_ptr<Communicator> ThreadWorld::Connect(int rank, CommunicatorOptions options) {
   return std::make_unique<ThreadCommunicator>(this, rank, options);
+}
+
+std::unique_ptr<Communicator> MakeSoloCommunicator(CommunicatorOptions options) {
+  auto world = std::make_unique<ThreadWorld>(1);
+  ThreadWorld* raw = world.get();
+  return std::make_unique<ThreadCommunicator>(raw, 0, options, std::move(world));
 }
 
 void ThreadWorld::KillRank(int rank, int64_t after) {

@@ -54,6 +54,9 @@ class ThreadWorld {
   std::vector<int64_t> dead_after_; // GUARDED_BY(mu_): -1 = alive
 };
 
+// A communicator of one rank that owns its world (a job that runs alone).
+std::unique_ptr<Communicator> MakeSoloCommunicator(CommunicatorOptions options = {});
+
 }  // namespace camoe
 
 #endif  // CAMOE_WORKER_DIST_THREAD_COMMUNICATOR_H_

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
+#include "common/failure.h"
 #include "common/status_macros.h"
 #include "worker/camoe/losses.h"
 #include "worker/camoe/precision.h"
@@ -41,6 +42,10 @@ absl::Status Guarded(const char* what, F&& f) {
   try {
     f();
     return absl::OkStatus();
+  } catch (const c10::OutOfMemoryError& e) {
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("%s ran out of device memory: %s (lower schedule.batch_size or use "
+                        "model.precision BF16)", what, e.what_without_backtrace()));
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrFormat("%s failed: %s", what, e.what_without_backtrace()));
   }
@@ -102,10 +107,10 @@ absl::Status Trainer::Step(const data::LoadedBatch& batch, double data_wait, Ste
   }));
   const double loss_value = loss.total.item<double>();
   if (!std::isfinite(loss_value)) {
-    return absl::InternalError(absl::StrFormat(
+    return WithFailureClass(absl::InternalError(absl::StrFormat(
         "step %d: the loss is %f; the step was refused and training stopped (the last verified "
         "checkpoint is intact). Lower optimizer.head_lr / clip_lr or use PRECISION_FP32",
-        s.progress.step() + 1, loss_value));
+        s.progress.step() + 1, loss_value)), kFailureNonFinite);
   }
   // Each rank back-propagates its share of the identical global loss; the
   // all-gather's backward and the gradient sum make the result exact
@@ -115,10 +120,10 @@ absl::Status Trainer::Step(const data::LoadedBatch& batch, double data_wait, Ste
   const double grad_norm = ClipGradientNorm(s.params, s.spec.optimizer().grad_clip_norm());
   if (!std::isfinite(grad_norm)) {
     s.optimizer->zero_grad();
-    return absl::InternalError(absl::StrFormat(
+    return WithFailureClass(absl::InternalError(absl::StrFormat(
         "step %d: the gradient norm is %f; the step was refused and training stopped (the last "
         "verified checkpoint is intact)",
-        s.progress.step() + 1, grad_norm));
+        s.progress.step() + 1, grad_norm)), kFailureNonFinite);
   }
   const double lr = ApplyLearningRates(*s.optimizer, s.spec.optimizer(), s.progress.step(),
                                        s.progress.total_steps());
@@ -289,7 +294,9 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
         s.progress.batches_done_in_epoch() == 0) {
       CAMOE_ASSIGN_OR_RETURN(EvaluationResult result, EvaluateNow());
       if (chief) log << "evaluation after epoch " << s.progress.epoch() << ":\n" << FormatEvaluation(result);
-      if (s.options.observer && chief) s.options.observer->OnEvaluation(s.progress.step(), result);
+      if (s.options.observer && chief) {
+        s.options.observer->OnEvaluation(s.progress.step(), result, /*final=*/false);
+      }
     }
   }
   summary.state = s.progress;
@@ -314,7 +321,7 @@ absl::StatusOr<TrainSummary> Trainer::Run() {
     log << "final evaluation:\n" << FormatEvaluation(summary.final_evaluation);
   }
   if (s.options.observer && chief) {
-    s.options.observer->OnEvaluation(s.progress.step(), summary.final_evaluation);
+    s.options.observer->OnEvaluation(s.progress.step(), summary.final_evaluation, /*final=*/true);
   }
   summary.state = s.progress;
   return summary;

@@ -62,7 +62,8 @@ class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
   virtual void OnStep(const StepMetrics& metrics) {}
-  virtual void OnEvaluation(int64_t step, const EvaluationResult& result) {}
+  // `final`: the evaluation at the end of the run (also in TrainSummary).
+  virtual void OnEvaluation(int64_t step, const EvaluationResult& result, bool final) {}
   virtual void OnCheckpoint(int64_t step, const std::string& path) {}
   // Polled on every rank after each step. The ranks agree on the strongest
   // request any of them saw (one all-reduce), so they stop at the same step

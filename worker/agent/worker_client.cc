@@ -1,0 +1,49 @@
+#include "worker/agent/worker_client.h"
+
+#include "common/grpc_status.h"
+
+namespace camoe::agent {
+
+WorkerClient::WorkerClient(const WorkerClientOptions& options) : options_(options) {
+  auto credentials = options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
+  stub_ = WorkerService::NewStub(grpc::CreateChannel(options.address, credentials));
+}
+
+void WorkerClient::Prepare(grpc::ClientContext* context) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
+  if (!options_.token.empty()) context->AddMetadata("authorization", "Bearer " + options_.token);
+}
+
+absl::StatusOr<RegisterWorkerResponse> WorkerClient::Register(const RegisterWorkerRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  RegisterWorkerResponse response;
+  grpc::Status status = stub_->RegisterWorker(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status, "RegisterWorker");
+  return response;
+}
+
+absl::StatusOr<HeartbeatResponse> WorkerClient::Heartbeat(const HeartbeatRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  HeartbeatResponse response;
+  grpc::Status status = stub_->Heartbeat(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status, "Heartbeat");
+  return response;
+}
+
+absl::Status WorkerClient::ReportMetrics(const ReportMetricsRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  ReportMetricsResponse response;
+  return FromGrpcStatus(stub_->ReportMetrics(&context, request, &response), "ReportMetrics");
+}
+
+absl::Status WorkerClient::ReportEvent(const ReportEventRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  ReportEventResponse response;
+  return FromGrpcStatus(stub_->ReportEvent(&context, request, &response), "ReportEvent");
+}
+
+}  // namespace camoe::agent
