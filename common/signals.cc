@@ -2,20 +2,18 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <cstdlib>
 
 namespace camoe {
 namespace {
 
-// SIGUSR2 only wakes the watcher when the process ends without a signal.
 sigset_t WatchedSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR2);
+  sigaddset(&set, SIGUSR1);
   return set;
 }
 
@@ -27,22 +25,21 @@ ShutdownSignals::ShutdownSignals() {
 }
 
 ShutdownSignals::~ShutdownSignals() {
-  if (watcher_.joinable()) {
-    pthread_kill(watcher_.native_handle(), SIGUSR2);
-    watcher_.join();
-  }
+  stop_ = true;
+  if (watcher_.joinable()) watcher_.join();
 }
 
 void ShutdownSignals::Watch(std::function<void(int)> handler) {
-  watcher_ = std::thread([handler = std::move(handler)] {
-    sigset_t set = WatchedSignals();
-    int received = 0;
-    if (sigwait(&set, &received) != 0 || received == SIGUSR2) return;
-    handler(received);
-    // A second SIGINT/SIGTERM means "now".
-    while (sigwait(&set, &received) == 0) {
-      if (received == SIGUSR2) return;
-      _exit(128 + received);
+  watcher_ = std::thread([this, handler = std::move(handler)] {
+    const sigset_t set = WatchedSignals();
+    const timespec poll = {0, 200 * 1000 * 1000};
+    bool handled = false;
+    while (!stop_) {
+      const int received = sigtimedwait(&set, nullptr, &poll);
+      if (received <= 0) continue;  // timeout or EINTR: check stop_
+      if (handled) _exit(128 + received);  // a second signal means "now"
+      handled = true;
+      handler(received);
     }
   });
 }

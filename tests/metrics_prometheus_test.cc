@@ -5,11 +5,9 @@
 // on a free loopback port with its storage in a temporary folder and is
 // stopped with SIGTERM (SIGKILL after 15 s) on every path out of the test,
 // and by the kernel if the test process itself is killed.
-#include <fcntl.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,77 +21,20 @@
 #include "common/file_util.h"
 #include "coordinator/metrics/metrics_exporter.h"
 #include "gtest/gtest.h"
+#include "tests/child_process.h"
 #include "tests/metrics_test_util.h"
 #include "tests/test_paths.h"
 
 namespace camoe::coordinator {
 namespace {
 
+using ::camoe::testing::ChildProcess;
 using ::camoe::testing::HttpGet;
 using ::camoe::testing::UrlEncode;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kPrometheus[] = "/usr/bin/prometheus";
 constexpr auto kScrapeDeadline = std::chrono::seconds(30);
-
-// A child process that is stopped when this object goes away.
-class ChildProcess {
- public:
-  ~ChildProcess() { Stop(); }
-
-  // Starts argv[0] with stdout and stderr into `log_path`. The child gets
-  // SIGTERM if this process dies first (a ctest timeout kills the test with
-  // SIGKILL, and no destructor runs then).
-  bool Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      // Only async-signal-safe calls between fork and exec: other threads
-      // (the exporter's) may hold locks.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(126);
-      const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int null = ::open("/dev/null", O_RDONLY);
-      if (log < 0 || null < 0) ::_exit(126);
-      ::dup2(null, STDIN_FILENO);
-      ::dup2(log, STDOUT_FILENO);
-      ::dup2(log, STDERR_FILENO);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    return pid_ > 0;
-  }
-
-  // Whether it has exited (and is reaped).
-  bool Exited() {
-    if (pid_ < 0) return true;
-    if (::waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;
-    return pid_ < 0;
-  }
-
-  // SIGTERM, then SIGKILL after 15 s; returns the wait status.
-  int Stop() {
-    if (pid_ < 0) return status_;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::seconds(15);
-    while (!Exited() && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (pid_ >= 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status_, 0);
-      pid_ = -1;
-    }
-    return status_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-};
 
 // GET /api/v1/<path> and parse {"status":"success","data":...}; returns data.
 absl::StatusOr<google::protobuf::Value> Api(const std::string& address, const std::string& path) {

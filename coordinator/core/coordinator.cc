@@ -79,8 +79,12 @@ void Coordinator::ExpireExportedJobs() {
 }
 
 absl::Status Coordinator::PersistChanges() {
-  const std::vector<std::string> jobs = scheduler_.TakeChangedJobs();
-  const std::vector<std::string> workers = scheduler_.TakeChangedWorkers();
+  // Changes an earlier failed write left behind go out with these: the
+  // scheduler reports a change only once, and its state already moved on.
+  for (std::string& id : scheduler_.TakeChangedJobs()) unstored_jobs_.insert(std::move(id));
+  for (std::string& id : scheduler_.TakeChangedWorkers()) unstored_workers_.insert(std::move(id));
+  const std::vector<std::string> jobs(unstored_jobs_.begin(), unstored_jobs_.end());
+  const std::vector<std::string> workers(unstored_workers_.begin(), unstored_workers_.end());
   if (exporter_) exporter_->SetOldestHeartbeatAge(scheduler_.OldestHeartbeatAgeMs() / 1000.0);
   if (jobs.empty() && workers.empty()) return absl::OkStatus();
   absl::Status status = store_->Transaction([&]() -> absl::Status {
@@ -111,6 +115,8 @@ absl::Status Coordinator::PersistChanges() {
         "the coordinator could not store the change (%s); it was not acknowledged",
         status.message()));
   }
+  unstored_jobs_.clear();
+  unstored_workers_.clear();
   for (const std::string& id : jobs) {
     const Job* job = scheduler_.FindJob(id);
     if (job == nullptr) continue;
@@ -216,28 +222,36 @@ absl::StatusOr<std::vector<JobUpdate>> Coordinator::WaitForUpdates(const std::st
   *done = false;
   const Job* job = scheduler_.FindJob(id);
   if (job == nullptr) return absl::NotFoundError(absl::StrFormat("no job '%s'", id));
-  auto has_news = [&] { return shutdown_ || versions_[id] != cursor->job_version; };
-  updated_.wait_for(lock, absl::ToChronoNanoseconds(timeout), has_news);
   std::vector<JobUpdate> updates;
-  job = scheduler_.FindJob(id);
-  if (versions_[id] != cursor->job_version) {
-    cursor->job_version = versions_[id];
-    *updates.emplace_back().mutable_job() = *job;
-  }
-  if (cursor->after_step >= 0) {
-    CAMOE_ASSIGN_OR_RETURN(std::vector<StepReport> steps,
-                           store_->Steps(id, std::max<int64_t>(cursor->after_step, 0),
-                                         options_.watch_batch_limit));
-    for (StepReport& s : steps) {
-      cursor->after_step = s.step();
-      *updates.emplace_back().mutable_step() = std::move(s);
+  auto collect = [&]() -> absl::Status {
+    if (versions_[id] != cursor->job_version) {
+      cursor->job_version = versions_[id];
+      *updates.emplace_back().mutable_job() = *job;
     }
+    if (cursor->after_step >= 0) {
+      CAMOE_ASSIGN_OR_RETURN(std::vector<StepReport> steps,
+                             store_->Steps(id, std::max<int64_t>(cursor->after_step, 0),
+                                           options_.watch_batch_limit));
+      for (StepReport& s : steps) {
+        cursor->after_step = s.step();
+        *updates.emplace_back().mutable_step() = std::move(s);
+      }
+    }
+    CAMOE_ASSIGN_OR_RETURN(std::vector<EvaluationReport> evaluations, store_->Evaluations(id));
+    for (size_t i = cursor->evaluations_sent; i < evaluations.size(); ++i) {
+      *updates.emplace_back().mutable_evaluation() = evaluations[i];
+    }
+    cursor->evaluations_sent = static_cast<int64_t>(evaluations.size());
+    return absl::OkStatus();
+  };
+  // What is already there goes out without waiting: a step backlog longer than
+  // one batch does not bump the job's version, and an ended job never will.
+  CAMOE_RETURN_IF_ERROR(collect());
+  if (updates.empty() && !shutdown_ && !IsTerminal(job->state())) {
+    auto has_news = [&] { return shutdown_ || versions_[id] != cursor->job_version; };
+    updated_.wait_for(lock, absl::ToChronoNanoseconds(timeout), has_news);
+    CAMOE_RETURN_IF_ERROR(collect());
   }
-  CAMOE_ASSIGN_OR_RETURN(std::vector<EvaluationReport> evaluations, store_->Evaluations(id));
-  for (size_t i = cursor->evaluations_sent; i < evaluations.size(); ++i) {
-    *updates.emplace_back().mutable_evaluation() = evaluations[i];
-  }
-  cursor->evaluations_sent = static_cast<int64_t>(evaluations.size());
   // Done once the job ended and its last news went out.
   *done = (IsTerminal(job->state()) && updates.empty()) || shutdown_;
   return updates;

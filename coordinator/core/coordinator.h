@@ -103,6 +103,8 @@ class Coordinator {
   std::map<std::string, size_t> history_sizes_;  // GUARDED_BY(mu_): transitions already logged
   int64_t next_job_number_ = 1;               // GUARDED_BY(mu_)
   std::set<std::string> exported_;            // GUARDED_BY(mu_): jobs with exported series
+  // GUARDED_BY(mu_): changed since the last successful store write.
+  std::set<std::string> unstored_jobs_, unstored_workers_;
   bool shutdown_ = false;                     // GUARDED_BY(mu_)
   std::thread ticker_;
 };

@@ -131,14 +131,14 @@ HeartbeatResponse Scheduler::Heartbeat(const HeartbeatRequest& request) {
     TouchWorker(worker);
   }
   const std::string running = request.job_id();  // what the worker is doing
-  if (worker.job_id().empty()) {
-    // The coordinator gave it nothing: whatever it runs must stop.
-    if (!running.empty()) {
-      response.set_cancel_job_id(running);
-      response.set_force(true);
-    }
-    return response;
+  if (!running.empty() && running != worker.job_id()) {
+    // The coordinator did not give it this job (or took it back, e.g. while
+    // the worker seemed dead): it must stop, or a gang placed here since
+    // waits for this rank forever.
+    response.set_cancel_job_id(running);
+    response.set_force(true);
   }
+  if (worker.job_id().empty()) return response;
   auto jit = jobs_.find(worker.job_id());
   if (jit == jobs_.end()) {
     FreeWorker(&worker);
@@ -193,6 +193,13 @@ absl::Status Scheduler::OnEvent(const ReportEventRequest& event) {
   const bool ends_here = event.type() == EVENT_FINISHED || event.type() == EVENT_FAILED ||
                          event.type() == EVENT_CANCELLED;
   if (ends_here && worker.job_id() == job.id()) FreeWorker(&worker);
+  if (current && IsTerminal(job.state()) && !event.checkpoint().empty() &&
+      event.type() != EVENT_FAILED) {
+    // The chief's checkpoint can land after a peer already ended the job; it
+    // is still the one a rerun resumes from.
+    job.set_last_checkpoint(event.checkpoint());
+    Touch(job);
+  }
   if (!current || IsTerminal(job.state())) return absl::OkStatus();  // stale attempt
   switch (event.type()) {
     case EVENT_STARTED:
@@ -220,10 +227,15 @@ absl::Status Scheduler::OnEvent(const ReportEventRequest& event) {
     case EVENT_CANCELLED:
       if (!event.checkpoint().empty()) job.set_last_checkpoint(event.checkpoint());
       if (job.cancel_requested()) {
-        Transition(&job, JOB_CANCELLED,
-                   job.force_cancel() ? "cancelled (force)"
-                                      : absl::StrFormat("cancelled after a checkpoint at step %d",
-                                                        event.step()));
+        // The chief knows the checkpoint; the other ranks' reports only free them.
+        if (gang_rank == 0) {
+          Transition(&job, JOB_CANCELLED,
+                     job.force_cancel() ? absl::StrFormat("cancelled (force) at step %d", event.step())
+                     : !event.checkpoint().empty()
+                         ? absl::StrFormat("cancelled after a checkpoint at step %d", event.step())
+                         : absl::StrFormat("cancelled at step %d (no checkpoint.dir: nothing saved)",
+                                           event.step()));
+        }
       } else {
         // The gang stopped although nobody cancelled it: one of its ranks was
         // shut down (that rank's FAILED event usually arrives first).
@@ -283,6 +295,13 @@ void Scheduler::Tick() {
     auto jit = worker.job_id().empty() ? jobs_.end() : jobs_.find(worker.job_id());
     if (jit != jobs_.end() && !IsTerminal(jit->second.state())) {
       Job& job = jit->second;
+      if (job.cancel_requested()) {
+        Transition(&job, JOB_CANCELLED,
+                   absl::StrFormat("cancelled; rank %d (%s) stopped heart-beating before it confirmed",
+                                   GangRankOf(job, worker), worker.host()));
+        FreeWorker(&worker);
+        continue;
+      }
       job.set_failure_class("worker_lost");
       Transition(&job, JOB_FAILED,
                  absl::StrFormat("rank %d (%s, pool rank %d) sent no heartbeat for %.0f s; last "

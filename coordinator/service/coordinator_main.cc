@@ -151,9 +151,12 @@ int CoordinatorMain(const std::vector<std::string>& args) {
   LOG(INFO) << "signal " << stop_signal << ": stopping (jobs keep running on the workers; a "
             << "restarted coordinator picks them up)";
   (*coordinator)->Shutdown();  // ends WatchJob streams
+  LOG(INFO) << "scheduling stopped; watchers released";
   (*server)->Shutdown();
+  LOG(INFO) << "gRPC server stopped";
   coordinator->reset();
   exporter.reset();
+  LOG(INFO) << "metrics exporter stopped";
   store->reset();
   LOG(INFO) << "camoe-coordinator stopped";
   return 0;

@@ -15,6 +15,9 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
                            options.credentials ? options.credentials
                                                : grpc::InsecureServerCredentials(),
                            &port);
+  // gRPC sets SO_REUSEPORT by default: a second coordinator on the same port
+  // would start and take part of the traffic instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(std::max(options.max_message_bytes, 64 << 20));
   builder.RegisterService(&server->jobs_);
@@ -33,7 +36,7 @@ CoordinatorServer::~CoordinatorServer() { Shutdown(); }
 
 void CoordinatorServer::Shutdown() {
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     server_->Wait();
     server_.reset();
   }

@@ -6,7 +6,13 @@ namespace camoe::agent {
 
 WorkerClient::WorkerClient(const WorkerClientOptions& options) : options_(options) {
   auto credentials = options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
-  stub_ = WorkerService::NewStub(grpc::CreateChannel(options.address, credentials));
+  // Reconnect quickly after a coordinator restart (gRPC's default backoff
+  // grows to two minutes).
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  stub_ = WorkerService::NewStub(grpc::CreateCustomChannel(options.address, credentials, args));
 }
 
 void WorkerClient::Prepare(grpc::ClientContext* context) const {

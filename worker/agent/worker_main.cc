@@ -23,8 +23,9 @@ int WorkerMain(const std::vector<std::string>& args) {
                 "A worker pool rank: registers with the coordinator, heart-beats, and trains\n"
                 "the jobs it is assigned, reporting metrics and events. Start a pool with\n"
                 "  mpirun -np N camoe-worker --coordinator=HOST:PORT\n"
-                "(one process per GPU, or per CPU rank). SIGINT/SIGTERM stops a running job\n"
-                "after a checkpoint and leaves.");
+                "(one process per GPU, or per CPU rank). SIGINT, SIGTERM or SIGUSR1 stops a\n"
+                "running job after a checkpoint and leaves; drain a pool with\n"
+                "kill -USR1 <mpirun pid> (mpirun forwards it; SIGTERM to mpirun kills ranks).");
   flags.AddString("coordinator", &coordinator, "the coordinator's gRPC address HOST:PORT");
   flags.AddString("vocab", &vocab, "BPE merges for jobs whose tokenizer.vocab_path is empty");
   flags.AddString("log_dir", &log_dir,
@@ -71,6 +72,7 @@ int WorkerMain(const std::vector<std::string>& args) {
     }
   }
   if (LaunchedByMpi()) FinalizeMpi();
+  LOG(INFO) << "camoe-worker stopped";
   return status_code;
 }
 
