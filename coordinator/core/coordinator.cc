@@ -164,7 +164,14 @@ absl::StatusOr<SubmitJobResponse> Coordinator::SubmitJob(const SubmitJobRequest&
   job.set_priority(request.has_priority() ? request.priority() : spec.priority());
   scheduler_.Submit(std::move(job));
   scheduler_.Tick();  // place it now if ranks are free
-  CAMOE_RETURN_IF_ERROR(PersistChanges());
+  if (absl::Status stored = PersistChanges(); !stored.ok()) {
+    // Not acknowledged, so not accepted: the job must not run, and its id is
+    // free again for the client's retry.
+    scheduler_.Remove(id);
+    unstored_jobs_.erase(id);
+    --next_job_number_;
+    return stored;
+  }
   *response.mutable_job() = *scheduler_.FindJob(id);
   response.set_created(true);
   return response;

@@ -192,7 +192,11 @@ absl::Status Scheduler::OnEvent(const ReportEventRequest& event) {
                                           worker.launch_rank());
   const bool ends_here = event.type() == EVENT_FINISHED || event.type() == EVENT_FAILED ||
                          event.type() == EVENT_CANCELLED;
-  if (ends_here && worker.job_id() == job.id()) FreeWorker(&worker);
+  // Only the current attempt's end frees the rank: a late report of an older
+  // attempt must not free a rank the current one runs on.
+  if (ends_here && worker.job_id() == job.id() && event.attempt() == job.attempt()) {
+    FreeWorker(&worker);
+  }
   if (current && IsTerminal(job.state()) && !event.checkpoint().empty() &&
       event.type() != EVENT_FAILED) {
     // The chief's checkpoint can land after a peer already ended the job; it
@@ -350,6 +354,14 @@ void Scheduler::Place() {
                                job->launch_id(), gang->front().launch_rank,
                                gang->back().launch_rank, job->attempt()));
   }
+}
+
+void Scheduler::Remove(const std::string& id) {
+  for (auto& [wid, w] : workers_) {
+    if (w.job_id() == id) FreeWorker(&w);
+  }
+  jobs_.erase(id);
+  changed_jobs_.erase(id);
 }
 
 const Job* Scheduler::FindJob(const std::string& id) const {

@@ -49,6 +49,9 @@ class Scheduler {
 
   // A new job (id, spec, priority and request id set by the caller): QUEUED.
   const Job& Submit(Job job);
+  // Forgets a job as if it had never been submitted, freeing any ranks it
+  // was given: undoes a Submit whose store write failed.
+  void Remove(const std::string& id);
   // QUEUED (or SCHEDULED with no rank started) jobs end at once; running ones
   // are asked to stop (checkpoint first unless `force`). FailedPrecondition
   // for a job that already ended; NotFound for an unknown id.
